@@ -23,7 +23,8 @@ PG_LOG="$PGDATA_DIR/server.log"
 PG_PORT=${CUSTOMER_FILE_PG_PORT:-5432}
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_ROLE=odoo
-ODOO_CONF="$CACHE_DIR/odoo.conf"
+# One configuration per checkout, so several work trees can share the cache.
+ODOO_CONF="$CACHE_DIR/odoo-$(printf '%s' "$REPO_DIR" | sha256sum | cut -c1-8).conf"
 PYTHON_BIN=${CUSTOMER_FILE_PYTHON:-python3.11}
 ADDONS="customer_file,customer_file_segmentation,customer_file_feedback"
 
