@@ -1,0 +1,257 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+SENSITIVE = "customer_file.group_customer_file_sensitive"
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # Profile
+    gender = fields.Selection(
+        [("female", "Female"), ("male", "Male"), ("other", "Other")], tracking=True
+    )
+    birthdate = fields.Date(groups=SENSITIVE, tracking=True)
+    age = fields.Integer(
+        compute="_compute_age",
+        store=True,
+        help="Refreshed every day from the birthdate, so customers can be grouped by age.",
+    )
+    occupation = fields.Char()
+    income_band = fields.Selection(
+        [("low", "Low"), ("lower_middle", "Lower middle"), ("middle", "Middle"),
+         ("upper_middle", "Upper middle"), ("high", "High")],
+        groups=SENSITIVE,
+    )
+    identity_document_number = fields.Char(
+        groups=SENSITIVE, copy=False
+    )
+    customer_code = fields.Char(copy=False, readonly=True, index="btree_not_null")
+    acquisition_channel = fields.Selection(
+        [("store", "Store"), ("dealer", "Authorized Dealer"), ("website", "Website"),
+         ("after_sales", "After-sales Service"), ("referral", "Referral"),
+         ("social_media", "Social Media"), ("event", "Event"), ("import", "Import")],
+        tracking=True,
+    )
+    region_tag_ids = fields.Many2many(
+        "customer.tag",
+        "res_partner_customer_region_tag_rel",
+        "partner_id",
+        "tag_id",
+        string="Regions",
+        domain=[("kind", "=", "region")],
+    )
+    culture_tag_ids = fields.Many2many(
+        "customer.tag",
+        "res_partner_customer_culture_tag_rel",
+        "partner_id",
+        "tag_id",
+        string="Culture",
+        domain=[("kind", "=", "culture")],
+    )
+    preferred_contact_channel = fields.Selection(
+        [("phone", "Phone"), ("sms", "SMS"), ("email", "Email"), ("wechat", "WeChat"),
+         ("whatsapp", "WhatsApp"), ("visit", "Visit"), ("post", "Post")]
+    )
+    contact_time_from = fields.Float(string="Contact From", help="Hour of day, e.g. 9.5 for 09:30")
+    contact_time_to = fields.Float(string="Contact Until", help="Hour of day, e.g. 18 for 18:00")
+
+    # Purchase aggregates, written set-based by _refresh_purchase_aggregates
+    first_purchase_date = fields.Date(string="Customer Since", readonly=True)
+    last_purchase_date = fields.Date(readonly=True)
+    purchase_order_count = fields.Integer(string="Orders", readonly=True)
+    lifetime_spend = fields.Monetary(
+        readonly=True, currency_field="purchase_currency_id", help="Net of refunds, untaxed."
+    )
+    spend_12m = fields.Monetary(
+        string="Spend (12 months)", readonly=True, currency_field="purchase_currency_id"
+    )
+    average_order_value = fields.Monetary(readonly=True, currency_field="purchase_currency_id")
+    favourite_category_ids = fields.Many2many(
+        "product.category",
+        "res_partner_favourite_category_rel",
+        "partner_id",
+        "category_id",
+        string="Favourite Categories",
+        readonly=True,
+    )
+    purchase_currency_id = fields.Many2one("res.currency", compute="_compute_purchase_currency_id")
+    value_tier = fields.Selection(
+        [("high", "High value"), ("medium", "Medium value"), ("low", "Low value")],
+        readonly=True,
+        index=True,
+        help="Filled by the segmentation addon from the customer's RFM scores.",
+    )
+
+    _age_range = models.Constraint(
+        "CHECK(age IS NULL OR age BETWEEN 0 AND 150)", "An age must be between 0 and 150."
+    )
+    _customer_code_unique = models.UniqueIndex(
+        "(company_id, customer_code) WHERE customer_code IS NOT NULL",
+        "This customer code is already used in this company.",
+    )
+
+    @api.depends("birthdate")
+    def _compute_age(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            birthdate = partner.sudo().birthdate
+            partner.age = relativedelta(today, birthdate).years if birthdate else 0
+
+    def _compute_purchase_currency_id(self):
+        for partner in self:
+            partner.purchase_currency_id = (partner.company_id or self.env.company).currency_id
+
+    @api.constrains("birthdate")
+    def _check_birthdate(self):
+        today = fields.Date.context_today(self)
+        for partner in self.sudo():
+            if partner.birthdate and partner.birthdate > today:
+                raise ValidationError(
+                    self.env._("The birthdate of %s is in the future.", partner.display_name)
+                )
+
+    @api.model
+    def _cron_refresh_ages_and_recent_spend(self):
+        """Daily: ages move on birthdays and the 12-month spend window slides."""
+        self.flush_model(["birthdate", "age"])
+        self.env.cr.execute(SQL(
+            """
+            UPDATE res_partner
+               SET age = date_part('year', age(CURRENT_DATE, birthdate))
+             WHERE birthdate IS NOT NULL
+               AND age IS DISTINCT FROM date_part('year', age(CURRENT_DATE, birthdate))
+            """
+        ))
+        self.invalidate_model(["age"])
+        partner_ids = [row[0] for row in self.env.execute_query(SQL(
+            "SELECT id FROM res_partner WHERE spend_12m <> 0 OR last_purchase_date"
+            " >= CURRENT_DATE - INTERVAL '13 months'"
+        ))]
+        self._refresh_purchase_aggregates(partner_ids)
+
+    def action_open_purchase_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_file.action_customer_purchase_line"
+        )
+        field = "commercial_partner_id" if self.is_company or not self.parent_id else "partner_id"
+        action["domain"] = [(field, "=", self.id)]
+        action["context"] = {"search_default_group_by_month": 0}
+        return action
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        if self.env.context.get("customer_file_customer"):
+            partners._assign_customer_codes()
+        return partners
+
+    def _assign_customer_codes(self):
+        """Give commercial entities without a code the next codes of the sequence, in SQL."""
+        sequence = self.env.ref("customer_file.sequence_customer_code").sudo()
+        self.flush_model(["customer_code", "parent_id"])
+        self.env.cr.execute(SQL(
+            """
+            UPDATE res_partner
+               SET customer_code = %(prefix)s
+                                   || LPAD(NEXTVAL(%(pg_sequence)s)::text, %(padding)s, '0')
+             WHERE id IN (SELECT id FROM res_partner
+                           WHERE id = ANY(%(ids)s) AND parent_id IS NULL
+                             AND customer_code IS NULL ORDER BY id)
+            """,
+            prefix=sequence.prefix or "",
+            pg_sequence=f"ir_sequence_{sequence.id:03d}",
+            padding=sequence.padding,
+            ids=self.ids,
+        ))
+        self.invalidate_model(["customer_code"])
+
+    @api.model
+    def _refresh_purchase_aggregates(self, partner_ids):
+        """Recompute the purchase aggregates of these partners in three statements.
+
+        A commercial entity (a company, or a person on their own) sums the lines of its
+        whole organisation; a contact person within a company sums its own lines.
+        """
+        partner_ids = sorted({pid for pid in partner_ids if pid})
+        if not partner_ids:
+            return
+        self.env["customer.purchase.line"].flush_model()
+        self.flush_model(["commercial_partner_id"])
+        since_12m = fields.Date.context_today(self) - relativedelta(years=1)
+        self.env.cr.execute(SQL(
+            """
+            WITH affected AS (SELECT unnest(%(ids)s::int[]) AS id),
+            lines AS (
+                SELECT line.commercial_partner_id AS partner_id, line.*
+                  FROM customer_purchase_line line
+                 WHERE line.commercial_partner_id = ANY(%(ids)s)
+                UNION ALL
+                SELECT line.partner_id, line.*
+                  FROM customer_purchase_line line
+                 WHERE line.partner_id = ANY(%(ids)s)
+                   AND line.partner_id <> line.commercial_partner_id
+            ),
+            totals AS (
+                SELECT partner_id,
+                       MIN(date) FILTER (WHERE NOT is_refund) AS first_date,
+                       MAX(date) FILTER (WHERE NOT is_refund) AS last_date,
+                       COUNT(DISTINCT document_ref) FILTER (WHERE NOT is_refund) AS orders,
+                       COALESCE(SUM(amount), 0) AS spend,
+                       COALESCE(SUM(amount) FILTER (WHERE date > %(since)s), 0) AS spend_12m
+                  FROM lines
+                 GROUP BY partner_id
+            )
+            UPDATE res_partner partner
+               SET first_purchase_date = totals.first_date,
+                   last_purchase_date = totals.last_date,
+                   purchase_order_count = COALESCE(totals.orders, 0),
+                   lifetime_spend = COALESCE(totals.spend, 0),
+                   spend_12m = COALESCE(totals.spend_12m, 0),
+                   average_order_value = COALESCE(totals.spend / NULLIF(totals.orders, 0), 0)
+              FROM affected
+              LEFT JOIN totals ON totals.partner_id = affected.id
+             WHERE partner.id = affected.id
+            """,
+            ids=partner_ids,
+            since=since_12m,
+        ))
+        self.env.cr.execute(SQL(
+            "DELETE FROM res_partner_favourite_category_rel WHERE partner_id = ANY(%s)",
+            partner_ids,
+        ))
+        self.env.cr.execute(SQL(
+            """
+            WITH lines AS (
+                SELECT commercial_partner_id AS partner_id, product_categ_id, amount
+                  FROM customer_purchase_line
+                 WHERE commercial_partner_id = ANY(%(ids)s) AND product_categ_id IS NOT NULL
+                UNION ALL
+                SELECT partner_id, product_categ_id, amount
+                  FROM customer_purchase_line
+                 WHERE partner_id = ANY(%(ids)s) AND partner_id <> commercial_partner_id
+                   AND product_categ_id IS NOT NULL
+            ),
+            ranked AS (
+                SELECT partner_id, product_categ_id,
+                       ROW_NUMBER() OVER (PARTITION BY partner_id
+                                          ORDER BY SUM(amount) DESC, product_categ_id) AS rank
+                  FROM lines
+                 GROUP BY partner_id, product_categ_id
+                HAVING SUM(amount) > 0
+            )
+            INSERT INTO res_partner_favourite_category_rel (partner_id, category_id)
+            SELECT partner_id, product_categ_id FROM ranked WHERE rank <= %(top)s
+            """,
+            ids=partner_ids,
+            top=3,
+        ))
+        self.browse(partner_ids).filtered("purchase_order_count")._assign_customer_codes()
+        self.invalidate_model([
+            "first_purchase_date", "last_purchase_date", "purchase_order_count",
+            "lifetime_spend", "spend_12m", "average_order_value", "favourite_category_ids",
+        ])
