@@ -21,4 +21,4 @@ class AccountMove(models.Model):
 
     def _sync_customer_refunds(self):
         credit_notes = self.filtered(lambda move: move.move_type == "out_refund")
-        self.env["customer.purchase.line"]._sync_credit_notes(credit_notes)
+        self.env["customer.purchase.line"].sudo()._sync_credit_notes(credit_notes)

@@ -125,9 +125,8 @@ class CustomerPurchaseLine(models.Model):
         """
         if not orders:
             return
-        self.env["sale.order"].flush_model()
-        self.env["sale.order.line"].flush_model()
-        self.flush_model()
+        # The statements read orders, lines, partners and products: flush them all.
+        self.env.flush_all()
         removed = self.env.execute_query(SQL(
             "DELETE FROM customer_purchase_line WHERE source = 'sale' AND sale_order_id = ANY(%s)"
             " RETURNING partner_id, commercial_partner_id",
@@ -170,9 +169,7 @@ class CustomerPurchaseLine(models.Model):
         """
         if not moves:
             return
-        self.env["account.move"].flush_model()
-        self.env["account.move.line"].flush_model()
-        self.flush_model()
+        self.env.flush_all()
         document_refs = [f"account.move,{move_id}" for move_id in moves.ids]
         removed = self.env.execute_query(SQL(
             "DELETE FROM customer_purchase_line"

@@ -187,24 +187,23 @@ class ResPartner(models.Model):
             """
             WITH affected AS (SELECT unnest(%(ids)s::int[]) AS id),
             lines AS (
-                SELECT line.commercial_partner_id AS partner_id, line.*
-                  FROM customer_purchase_line line
-                 WHERE line.commercial_partner_id = ANY(%(ids)s)
+                SELECT commercial_partner_id AS owner_id, date, is_refund, document_ref, amount
+                  FROM customer_purchase_line
+                 WHERE commercial_partner_id = ANY(%(ids)s)
                 UNION ALL
-                SELECT line.partner_id, line.*
-                  FROM customer_purchase_line line
-                 WHERE line.partner_id = ANY(%(ids)s)
-                   AND line.partner_id <> line.commercial_partner_id
+                SELECT partner_id, date, is_refund, document_ref, amount
+                  FROM customer_purchase_line
+                 WHERE partner_id = ANY(%(ids)s) AND partner_id <> commercial_partner_id
             ),
             totals AS (
-                SELECT partner_id,
-                       MIN(date) FILTER (WHERE NOT is_refund) AS first_date,
-                       MAX(date) FILTER (WHERE NOT is_refund) AS last_date,
-                       COUNT(DISTINCT document_ref) FILTER (WHERE NOT is_refund) AS orders,
+                SELECT owner_id,
+                       MIN(date) FILTER (WHERE is_refund IS NOT TRUE) AS first_date,
+                       MAX(date) FILTER (WHERE is_refund IS NOT TRUE) AS last_date,
+                       COUNT(DISTINCT document_ref) FILTER (WHERE is_refund IS NOT TRUE) AS orders,
                        COALESCE(SUM(amount), 0) AS spend,
                        COALESCE(SUM(amount) FILTER (WHERE date > %(since)s), 0) AS spend_12m
                   FROM lines
-                 GROUP BY partner_id
+                 GROUP BY owner_id
             )
             UPDATE res_partner partner
                SET first_purchase_date = totals.first_date,
@@ -214,7 +213,7 @@ class ResPartner(models.Model):
                    spend_12m = COALESCE(totals.spend_12m, 0),
                    average_order_value = COALESCE(totals.spend / NULLIF(totals.orders, 0), 0)
               FROM affected
-              LEFT JOIN totals ON totals.partner_id = affected.id
+              LEFT JOIN totals ON totals.owner_id = affected.id
              WHERE partner.id = affected.id
             """,
             ids=partner_ids,
@@ -250,8 +249,8 @@ class ResPartner(models.Model):
             ids=partner_ids,
             top=3,
         ))
-        self.browse(partner_ids).filtered("purchase_order_count")._assign_customer_codes()
         self.invalidate_model([
             "first_purchase_date", "last_purchase_date", "purchase_order_count",
             "lifetime_spend", "spend_12m", "average_order_value", "favourite_category_ids",
         ])
+        self.browse(partner_ids).filtered("purchase_order_count")._assign_customer_codes()

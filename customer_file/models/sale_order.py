@@ -12,9 +12,9 @@ class SaleOrder(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if PURCHASE_FIELDS_ORDER.intersection(vals):
-            self.env["customer.purchase.line"]._sync_sale_orders(self)
+            self.env["customer.purchase.line"].sudo()._sync_sale_orders(self)
         return result
 
     def _sync_purchase_history_if_confirmed(self):
         confirmed = self.filtered(lambda order: order.state == "sale")
-        self.env["customer.purchase.line"]._sync_sale_orders(confirmed)
+        self.env["customer.purchase.line"].sudo()._sync_sale_orders(confirmed)

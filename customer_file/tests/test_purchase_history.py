@@ -1,0 +1,175 @@
+from datetime import timedelta
+
+import psycopg2
+
+from odoo import fields
+from odoo.fields import Command
+from odoo.tests import Form, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.sale.tests.common import TestSaleCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPurchaseHistory(TestSaleCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Category = cls.env["product.category"]
+        cls.phones = Category.create({"name": "Phones"})
+        cls.accessories = Category.create({"name": "Accessories"})
+        product_values = {"type": "consu", "invoice_policy": "order", "taxes_id": [Command.clear()]}
+        cls.phone = cls.env["product.product"].create(
+            {**product_values, "name": "Phone X", "categ_id": cls.phones.id, "list_price": 800}
+        )
+        cls.case = cls.env["product.product"].create(
+            {**product_values, "name": "Case", "categ_id": cls.accessories.id, "list_price": 20}
+        )
+        cls.customer = cls.env["res.partner"].create({"name": "王芳"})
+        cls.company_customer = cls.env["res.partner"].create(
+            {"name": "Harbour Trading Ltd", "is_company": True}
+        )
+        cls.buyer = cls.env["res.partner"].create(
+            {"name": "Li Lei", "parent_id": cls.company_customer.id}
+        )
+
+    def _order(self, partner, lines, confirm=True, **values):
+        order = self.env["sale.order"].create({
+            "partner_id": partner.id,
+            "order_line": [
+                Command.create(
+                    {"product_id": product.id, "product_uom_qty": qty, "price_unit": price}
+                )
+                for product, qty, price in lines
+            ],
+            **values,
+        })
+        if confirm:
+            order.action_confirm()
+        return order
+
+    def _lines(self, partner):
+        return self.env["customer.purchase.line"].sudo().search(
+            [("commercial_partner_id", "=", partner.commercial_partner_id.id)]
+        )
+
+    def test_confirmed_order_writes_history_and_aggregates(self):
+        order = self._order(self.customer, [(self.phone, 1, 800), (self.case, 2, 20)])
+        lines = self._lines(self.customer)
+        self.assertEqual(len(lines), 2)
+        self.assertEqual(set(lines.mapped("source")), {"sale"})
+        self.assertEqual(lines.sale_order_id, order)
+        self.assertEqual(sorted(lines.mapped("amount")), [40.0, 800.0])
+        self.assertEqual(lines.product_categ_id, self.phones | self.accessories)
+        today = fields.Date.context_today(order)
+        self.assertEqual(self.customer.first_purchase_date, today)
+        self.assertEqual(self.customer.last_purchase_date, today)
+        self.assertEqual(self.customer.purchase_order_count, 1)
+        self.assertEqual(self.customer.lifetime_spend, 840.0)
+        self.assertEqual(self.customer.spend_12m, 840.0)
+        self.assertEqual(self.customer.average_order_value, 840.0)
+        self.assertEqual(self.customer.favourite_category_ids, self.phones | self.accessories)
+        self.assertTrue(self.customer.customer_code, "the first purchase gives a customer code")
+
+    def test_draft_and_cancelled_orders_do_not_count(self):
+        self._order(self.customer, [(self.phone, 1, 800)], confirm=False)
+        self.assertFalse(self._lines(self.customer))
+        order = self._order(self.customer, [(self.phone, 1, 800)])
+        self.assertEqual(self.customer.purchase_order_count, 1)
+        order._action_cancel()
+        self.assertFalse(self._lines(self.customer))
+        self.assertEqual(self.customer.purchase_order_count, 0)
+        self.assertEqual(self.customer.lifetime_spend, 0.0)
+        self.assertFalse(self.customer.last_purchase_date)
+
+    def test_editing_a_confirmed_order_rebuilds_its_lines(self):
+        order = self._order(self.customer, [(self.phone, 1, 800)])
+        order.order_line.product_uom_qty = 2
+        self.assertEqual(self._lines(self.customer).amount, 1600.0)
+        order.write(
+            {"order_line": [Command.create({"product_id": self.case.id, "price_unit": 20})]}
+        )
+        self.assertEqual(len(self._lines(self.customer)), 2)
+        self.assertEqual(self.customer.lifetime_spend, 1620.0)
+
+    def test_syncing_twice_never_counts_twice(self):
+        order = self._order(self.customer, [(self.phone, 1, 800)])
+        self.env["customer.purchase.line"].sudo()._sync_sale_orders(order)
+        self.env["customer.purchase.line"].sudo()._sync_sale_orders(order)
+        self.assertEqual(len(self._lines(self.customer)), 1)
+        self.assertEqual(self.customer.lifetime_spend, 800.0)
+
+    def test_company_rolls_up_its_contacts(self):
+        self._order(self.buyer, [(self.phone, 1, 800)])
+        self._order(self.company_customer, [(self.case, 1, 20)])
+        self.assertEqual(self.buyer.purchase_order_count, 1)
+        self.assertEqual(self.buyer.lifetime_spend, 800.0)
+        self.assertEqual(self.company_customer.purchase_order_count, 2)
+        self.assertEqual(self.company_customer.lifetime_spend, 820.0)
+        self.assertTrue(self.company_customer.customer_code)
+        self.assertFalse(self.buyer.customer_code, "contacts of a company share its code")
+
+    def test_batch_confirmation(self):
+        orders = self.env["sale.order"]
+        customers = self.env["res.partner"].create([{"name": f"Batch {i}"} for i in range(20)])
+        for customer in customers:
+            orders |= self._order(customer, [(self.case, 1, 20)], confirm=False)
+        orders.action_confirm()
+        self.assertEqual(
+            self.env["customer.purchase.line"].sudo().search_count(
+                [("partner_id", "in", customers.ids)]
+            ),
+            20,
+        )
+        self.assertEqual(set(customers.mapped("purchase_order_count")), {1})
+        self.assertEqual(len(set(customers.mapped("customer_code"))), 20)
+
+    def test_other_currency_is_converted_to_company_currency(self):
+        other = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
+        pricelist = self.env["product.pricelist"].create({"name": "EUR", "currency_id": other.id})
+        self._order(self.customer, [(self.phone, 1, 800)], pricelist_id=pricelist.id)
+        self.assertAlmostEqual(self._lines(self.customer).amount, 400.0)
+
+    def test_credit_note_nets_the_spend(self):
+        order = self._order(self.customer, [(self.phone, 2, 800)])
+        invoice = order._create_invoices()
+        invoice.action_post()
+        reversal = self.env["account.move.reversal"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"journal_id": invoice.journal_id.id, "reason": "returned"})
+        credit_note = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+        with Form(credit_note) as form, form.invoice_line_ids.edit(0) as line:
+            line.quantity = 1
+        credit_note.action_post()
+        refund = self._lines(self.customer).filtered("is_refund")
+        self.assertEqual(refund.amount, -800.0)
+        self.assertEqual(refund.quantity, -1)
+        self.assertEqual(self.customer.lifetime_spend, 800.0)
+        self.assertEqual(self.customer.purchase_order_count, 1, "a refund is not an order")
+        credit_note.button_draft()
+        self.assertFalse(self._lines(self.customer).filtered("is_refund"))
+        self.assertEqual(self.customer.lifetime_spend, 1600.0)
+
+    def test_imported_lines_count_once_and_slide_out_of_twelve_months(self):
+        Line = self.env["customer.purchase.line"].sudo()
+        old = fields.Date.today() - timedelta(days=400)
+        values = {
+            "partner_id": self.customer.id, "date": old, "source": "import",
+            "external_ref": "legacy:SO-1:1", "document_ref": "legacy:SO-1",
+            "document_name": "SO-1", "product_id": self.phone.id, "quantity": 1, "amount": 500,
+        }
+        Line.create(values)
+        self.assertEqual(self.customer.lifetime_spend, 500.0)
+        self.assertEqual(self.customer.spend_12m, 0.0)
+        self.assertEqual(self.customer.first_purchase_date, old)
+        with mute_logger("odoo.sql_db"), self.assertRaises(psycopg2.errors.UniqueViolation), \
+                self.cr.savepoint():
+            Line.create(values)
+        self.assertEqual(self.customer.lifetime_spend, 500.0)
+
+    def test_purchase_history_action_is_scoped_to_the_customer(self):
+        self._order(self.buyer, [(self.phone, 1, 800)])
+        action = self.company_customer.action_open_purchase_history()
+        lines = self.env["customer.purchase.line"].sudo().search(action["domain"])
+        self.assertEqual(lines.partner_id, self.buyer)
+        self.assertEqual(lines.commercial_partner_id, self.company_customer)
