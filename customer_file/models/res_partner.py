@@ -90,7 +90,7 @@ class ResPartner(models.Model):
         "CHECK(age IS NULL OR age BETWEEN 0 AND 150)", "An age must be between 0 and 150."
     )
     _customer_code_unique = models.UniqueIndex(
-        "(company_id, customer_code) WHERE customer_code IS NOT NULL",
+        "(COALESCE(company_id, 0), customer_code) WHERE customer_code IS NOT NULL",
         "This customer code is already used in this company.",
     )
 

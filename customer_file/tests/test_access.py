@@ -1,0 +1,105 @@
+from odoo.exceptions import AccessError
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerFileAccess(TransactionCase):
+    """Who sees which customers and which purchases, per Customer File group."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        user_group = "customer_file.group_customer_file_user"
+        cls.alice = new_test_user(cls.env, login="cf_alice", groups=user_group)
+        cls.bob = new_test_user(cls.env, login="cf_bob", groups=user_group)
+        cls.carol = new_test_user(cls.env, login="cf_carol", groups=user_group)
+        cls.officer = new_test_user(
+            cls.env, login="cf_officer", groups="customer_file.group_customer_file_officer"
+        )
+        cls.manager = new_test_user(
+            cls.env, login="cf_manager", groups="customer_file.group_customer_file_manager"
+        )
+        team = cls.env["crm.team"].create({"name": "East"})
+        cls.env["crm.team.member"].create([
+            {"crm_team_id": team.id, "user_id": cls.alice.id},
+            {"crm_team_id": team.id, "user_id": cls.carol.id},
+        ])
+        Partner = cls.env["res.partner"]
+        cls.alice_customer = Partner.create(
+            {"name": "Alice's customer", "user_id": cls.alice.id, "customer_rank": 1}
+        )
+        cls.alice_contact = Partner.create(
+            {"name": "Their buyer", "parent_id": cls.alice_customer.id}
+        )
+        cls.bob_customer = Partner.create(
+            {"name": "Bob's customer", "user_id": cls.bob.id, "customer_rank": 1}
+        )
+        cls.supplier = Partner.create({"name": "A supplier, not a customer"})
+        Line = cls.env["customer.purchase.line"]
+        cls.alice_line, cls.bob_line = Line.create([
+            {"partner_id": partner.id, "date": "2026-01-05", "source": "import",
+             "external_ref": f"acl:{partner.id}", "document_ref": f"acl:{partner.id}",
+             "document_name": "ACL", "quantity": 1, "amount": 10}
+            for partner in (cls.alice_customer, cls.bob_customer)
+        ])
+
+    def _visible(self, user, records):
+        return records.with_user(user).search([("id", "in", records.ids)])
+
+    def test_user_sees_own_and_team_customers_only(self):
+        customers = self.alice_customer | self.alice_contact | self.bob_customer | self.supplier
+        self.assertEqual(
+            self._visible(self.alice, customers),
+            self.alice_customer | self.alice_contact | self.supplier,
+        )
+        # Carol is in Alice's team.
+        self.assertIn(self.alice_customer, self._visible(self.carol, customers))
+        self.assertEqual(self._visible(self.bob, customers), self.bob_customer | self.supplier)
+        with self.assertRaises(AccessError):
+            self.bob_customer.with_user(self.alice).read(["name"])
+        with self.assertRaises(AccessError):
+            self.bob_customer.with_user(self.alice).write({"occupation": "Engineer"})
+        self.alice_customer.with_user(self.alice).write({"occupation": "Engineer"})
+
+    def test_officer_and_manager_see_every_customer(self):
+        customers = self.alice_customer | self.bob_customer
+        self.assertEqual(self._visible(self.officer, customers), customers)
+        self.assertEqual(self._visible(self.manager, customers), customers)
+
+    def test_purchase_history_follows_customer_visibility(self):
+        lines = self.alice_line | self.bob_line
+        self.assertEqual(self._visible(self.alice, lines), self.alice_line)
+        self.assertEqual(self._visible(self.bob, lines), self.bob_line)
+        self.assertEqual(self._visible(self.officer, lines), lines)
+        with self.assertRaises(AccessError):
+            self.bob_line.with_user(self.alice).read(["amount"])
+
+    def test_only_officers_write_and_only_managers_delete_purchases(self):
+        with self.assertRaises(AccessError):
+            self.alice_line.with_user(self.alice).write({"amount": 1})
+        self.alice_line.with_user(self.officer).write({"amount": 12})
+        with self.assertRaises(AccessError):
+            self.alice_line.with_user(self.officer).unlink()
+        self.alice_line.with_user(self.manager).unlink()
+
+    def test_purchases_of_another_company_are_hidden(self):
+        other_company = self.env["res.company"].create({"name": "Other Co"})
+        line = self.env["customer.purchase.line"].create({
+            "partner_id": self.alice_customer.id, "company_id": other_company.id,
+            "date": "2026-02-01", "external_ref": "acl:other", "document_ref": "acl:other",
+            "document_name": "OTHER", "amount": 5,
+        })
+        self.assertFalse(self._visible(self.officer, line))
+        self.officer.company_ids |= other_company
+        self.assertEqual(
+            self.env["customer.purchase.line"].with_user(self.officer)
+            .with_context(allowed_company_ids=[self.officer.company_id.id, other_company.id])
+            .search([("id", "=", line.id)]),
+            line,
+        )
+
+    def test_employees_outside_the_groups_do_not_get_the_history(self):
+        employee = new_test_user(self.env, login="cf_employee", groups="base.group_user")
+        with self.assertRaises(AccessError):
+            self.alice_line.with_user(employee).read(["amount"])
+        self.assertEqual(self.alice_customer.with_user(employee).name, "Alice's customer")
