@@ -18,5 +18,6 @@
         "views/customer_tag_views.xml",
         "views/res_partner_views.xml",
         "views/menus.xml",
+        "data/ir_filters_data.xml",
     ],
 }

@@ -79,6 +79,13 @@ class ResPartner(models.Model):
         readonly=True,
     )
     purchase_currency_id = fields.Many2one("res.currency", compute="_compute_purchase_currency_id")
+    purchased_category_id = fields.Many2one(
+        "product.category",
+        string="Bought Product Line",
+        compute="_compute_purchased_category_id",
+        search="_search_purchased_category_id",
+        help="Search customers who bought in a product category or its sub-categories.",
+    )
     value_tier = fields.Selection(
         [("high", "High value"), ("medium", "Medium value"), ("low", "Low value")],
         readonly=True,
@@ -104,6 +111,22 @@ class ResPartner(models.Model):
     def _compute_purchase_currency_id(self):
         for partner in self:
             partner.purchase_currency_id = (partner.company_id or self.env.company).currency_id
+
+    def _compute_purchased_category_id(self):
+        self.purchased_category_id = False
+
+    def _search_purchased_category_id(self, operator, value):
+        Category = self.env["product.category"]
+        if operator == "any":
+            value = Category.search(value).ids
+        elif operator != "in":
+            return NotImplemented
+        categories = Category.search([("id", "child_of", value)])
+        return [("id", "in", SQL(
+            "SELECT commercial_partner_id FROM customer_purchase_line"
+            " WHERE product_categ_id = ANY(%s) AND is_refund IS NOT TRUE",
+            categories.ids,
+        ))]
 
     @api.constrains("birthdate")
     def _check_birthdate(self):
