@@ -93,6 +93,32 @@ class ResPartner(models.Model):
         help="Filled by the segmentation addon from the customer's RFM scores.",
     )
 
+    # Contact points
+    contact_point_ids = fields.One2many(
+        "customer.contact.point", "partner_id", string="Contact Points"
+    )
+    contact_point_count = fields.Integer(compute="_compute_contact_point_count")
+
+    # Owned products and after-sales service
+    owned_product_ids = fields.One2many(
+        "customer.owned.product", "partner_id", string="Owned Products"
+    )
+    owned_product_count = fields.Integer(compute="_compute_service_stats")
+    service_record_count = fields.Integer(compute="_compute_service_stats")
+    repair_count = fields.Integer(compute="_compute_service_stats")
+    last_service_date = fields.Date(compute="_compute_service_stats")
+    total_service_cost = fields.Monetary(
+        compute="_compute_service_stats", currency_field="purchase_currency_id"
+    )
+
+    # Preferences
+    preference_ids = fields.One2many("customer.preference", "partner_id", string="Preferences")
+
+    # Interactions
+    interaction_ids = fields.One2many("customer.interaction", "partner_id", string="Interactions")
+    interaction_count = fields.Integer(compute="_compute_interaction_stats")
+    last_interaction_date = fields.Datetime(compute="_compute_interaction_stats")
+
     _age_range = models.Constraint(
         "CHECK(age IS NULL OR age BETWEEN 0 AND 150)", "An age must be between 0 and 150."
     )
@@ -111,6 +137,73 @@ class ResPartner(models.Model):
     def _compute_purchase_currency_id(self):
         for partner in self:
             partner.purchase_currency_id = (partner.company_id or self.env.company).currency_id
+
+    def _compute_contact_point_count(self):
+        counts = dict(self.env["customer.contact.point"]._read_group(
+            [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+        ))
+        for partner in self:
+            partner.contact_point_count = counts.get(partner._origin, 0)
+
+    def _compute_service_stats(self):
+        """Counts for the customer's whole organisation, two grouped queries for all of self."""
+        commercial_ids = self.commercial_partner_id.ids
+        owned = dict(self.env["customer.owned.product"]._read_group(
+            [("commercial_partner_id", "in", commercial_ids)], ["commercial_partner_id"],
+            ["__count"],
+        ))
+        service_groups = self.env["customer.service.record"]._read_group(
+            [("commercial_partner_id", "in", commercial_ids), ("state", "!=", "cancelled")],
+            ["commercial_partner_id", "method"],
+            ["__count", "received_date:max", "cost:sum"],
+        )
+        services = {
+            (partner, method): (count, last, cost)
+            for partner, method, count, last, cost in service_groups
+        }
+        for partner in self:
+            commercial = partner.commercial_partner_id
+            mine = [stats for (owner, _method), stats in services.items() if owner == commercial]
+            partner.owned_product_count = owned.get(commercial, 0)
+            partner.service_record_count = sum(count for count, _last, _cost in mine)
+            partner.repair_count = services.get((commercial, "repair"), (0,))[0]
+            partner.last_service_date = max((last for _c, last, _s in mine if last), default=False)
+            partner.total_service_cost = sum(cost for _c, _l, cost in mine)
+
+    def action_open_owned_products(self):
+        return self._action_open_related("customer_file.action_customer_owned_product")
+
+    def action_open_service_records(self):
+        return self._action_open_related("customer_file.action_customer_service_record")
+
+    def _action_open_related(self, xml_id):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(xml_id)
+        action["domain"] = [("commercial_partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    def _compute_interaction_stats(self):
+        stats = {
+            partner.id: (count, last)
+            for partner, count, last in self.env["customer.interaction"]._read_group(
+                [("commercial_partner_id", "in", self.commercial_partner_id.ids)],
+                ["commercial_partner_id"],
+                ["__count", "date:max"],
+            )
+        }
+        for partner in self:
+            partner.interaction_count, partner.last_interaction_date = stats.get(
+                partner.commercial_partner_id.id, (0, False)
+            )
+
+    def action_infer_preferences(self):
+        self.env["customer.preference"].sudo()._infer_from_purchase_history(
+            self.commercial_partner_id.ids
+        )
+
+    def action_open_interactions(self):
+        return self._action_open_related("customer_file.action_customer_interaction")
 
     def _compute_purchased_category_id(self):
         self.purchased_category_id = False

@@ -13,6 +13,8 @@ class SaleOrder(models.Model):
         result = super().write(vals)
         if PURCHASE_FIELDS_ORDER.intersection(vals):
             self.env["customer.purchase.line"].sudo()._sync_sale_orders(self)
+        if vals.get("state") == "sale":
+            self.env["customer.owned.product"].sudo()._create_from_sale_orders(self)
         return result
 
     def _sync_purchase_history_if_confirmed(self):

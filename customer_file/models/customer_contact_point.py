@@ -1,0 +1,210 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, email_normalize
+
+from odoo.addons.phone_validation.tools import phone_validation
+
+# Handles on these networks are case-sensitive; the others are compared in lower case.
+CASE_SENSITIVE_NETWORKS = {"wechat", "other"}
+
+
+class CustomerContactPoint(models.Model):
+    """A phone number, email address or social media account of a customer.
+
+    Values are normalized (E.164 phones, lower-case emails, bare handles) so the same value on
+    two customers is recognised as a possible duplicate.
+    """
+
+    _name = "customer.contact.point"
+    _description = "Customer Contact Point"
+    _order = "partner_id, kind, is_primary desc, id"
+    _rec_name = "value"
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, ondelete="cascade"
+    )
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id", store=True, index=True
+    )
+    company_id = fields.Many2one(related="partner_id.company_id", store=True)
+    kind = fields.Selection(
+        [("phone", "Phone"), ("email", "Email"), ("social", "Social Media")],
+        required=True, default="phone",
+    )
+    social_network = fields.Selection(
+        [("wechat", "WeChat"), ("weibo", "Weibo"), ("douyin", "Douyin"),
+         ("whatsapp", "WhatsApp"), ("linkedin", "LinkedIn"), ("facebook", "Facebook"),
+         ("instagram", "Instagram"), ("x", "X"), ("line", "LINE"), ("telegram", "Telegram"),
+         ("other", "Other")],
+    )
+    value = fields.Char(required=True, help="As entered.")
+    value_normalized = fields.Char(
+        string="Normalized Value", compute="_compute_value_normalized", store=True, index=True
+    )
+    is_primary = fields.Boolean(string="Primary")
+    verified = fields.Boolean()
+    verified_date = fields.Date(
+        compute="_compute_verified_date", store=True, readonly=False, precompute=True
+    )
+    opt_in = fields.Boolean(
+        string="Opt-in", help="The customer agreed to be contacted on this channel."
+    )
+    opt_in_date = fields.Date(
+        string="Opt-in Date", compute="_compute_opt_in_date", store=True, readonly=False,
+        precompute=True,
+    )
+    note = fields.Char()
+    duplicate_count = fields.Integer(
+        compute="_compute_duplicate_count",
+        search="_search_duplicate_count",
+        help="Number of other customers with the same value.",
+    )
+
+    _one_primary_per_kind = models.UniqueIndex(
+        "(partner_id, kind) WHERE is_primary",
+        "A customer has one primary contact point of each kind.",
+    )
+
+    @api.depends("kind", "value", "social_network", "partner_id.country_id")
+    def _compute_value_normalized(self):
+        for point in self:
+            point.value_normalized = point._normalize(point.value) if point.value else False
+
+    @api.constrains("kind", "value", "social_network")
+    def _check_value(self):
+        # Normalizing refuses invalid values: do it now, not at the next flush.
+        self.mapped("value_normalized")
+
+    def _normalize(self, value):
+        self.ensure_one()
+        value = value.strip()
+        if self.kind == "email":
+            normalized = email_normalize(value)
+            if not normalized or "," in value:
+                raise ValidationError(self.env._(
+                    "%(value)s is not a valid email address: write one address such as "
+                    "name@example.com.", value=value,
+                ))
+            return normalized
+        if self.kind == "phone":
+            country = self.partner_id.country_id or self.env.company.country_id
+            if not country and not value.startswith("+"):
+                raise ValidationError(self.env._(
+                    "Cannot tell the country of %(value)s: start it with + and the country "
+                    "code, or set the customer's country.", value=value,
+                ))
+            try:
+                return phone_validation.phone_format(
+                    value, country.code, country.phone_code, force_format="E164"
+                )
+            except UserError as error:
+                raise ValidationError(self.env._(
+                    "%(value)s is not a valid phone number for %(country)s. Write it as the "
+                    "customer dials it, or in international form such as +86 138 0013 8000.",
+                    value=value, country=country.name or self.env._("its country"),
+                )) from error
+        if not self.social_network:
+            raise ValidationError(self.env._(
+                "Choose the social network of the account %(value)s.", value=value
+            ))
+        handle = value.lstrip("@").strip()
+        if not handle or any(char.isspace() for char in handle):
+            raise ValidationError(self.env._(
+                "%(value)s is not a valid account name: write the handle without spaces.",
+                value=value,
+            ))
+        return handle if self.social_network in CASE_SENSITIVE_NETWORKS else handle.lower()
+
+    @api.depends("verified")
+    def _compute_verified_date(self):
+        for point in self:
+            if not point.verified:
+                point.verified_date = False
+            elif not point.verified_date:
+                point.verified_date = fields.Date.context_today(point)
+
+    @api.depends("opt_in")
+    def _compute_opt_in_date(self):
+        for point in self:
+            if not point.opt_in:
+                point.opt_in_date = False
+            elif not point.opt_in_date:
+                point.opt_in_date = fields.Date.context_today(point)
+
+    def _duplicate_groups_query(self):
+        """(kind, value_normalized) pairs used by more than one customer."""
+        return SQL(
+            """
+            SELECT kind, value_normalized
+              FROM customer_contact_point
+             WHERE value_normalized IS NOT NULL
+             GROUP BY kind, value_normalized
+            HAVING COUNT(DISTINCT commercial_partner_id) > 1
+            """
+        )
+
+    def _compute_duplicate_count(self):
+        self.flush_model(["kind", "value_normalized", "commercial_partner_id"])
+        counts = {
+            (kind, value): count
+            for kind, value, count in self.env.execute_query(SQL(
+                """
+                SELECT kind, value_normalized, COUNT(DISTINCT commercial_partner_id)
+                  FROM customer_contact_point
+                 WHERE value_normalized = ANY(%s)
+                 GROUP BY kind, value_normalized
+                """,
+                list({value for value in self.mapped("value_normalized") if value}),
+            ))
+        }
+        for point in self:
+            total = counts.get((point.kind, point.value_normalized), 1)
+            point.duplicate_count = total - 1
+
+    def _search_duplicate_count(self, operator, value):
+        if operator not in (">", ">=") or value not in (0, 1):
+            return NotImplemented
+        return [("id", "in", SQL(
+            "SELECT point.id FROM customer_contact_point point"
+            " JOIN (%s) duplicate USING (kind, value_normalized)",
+            self._duplicate_groups_query(),
+        ))]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._unset_primaries({
+            (vals.get("partner_id"), vals.get("kind", "phone"))
+            for vals in vals_list if vals.get("is_primary")
+        })
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("is_primary"):
+            pairs = {(point.partner_id.id, vals.get("kind", point.kind)) for point in self}
+            self._unset_primaries(pairs, keep=self)
+        return super().write(vals)
+
+    def _unset_primaries(self, pairs, keep=None):
+        """A new primary replaces the current one of the same customer and kind."""
+        if not pairs:
+            return
+        current = self.search([
+            ("partner_id", "in", [partner_id for partner_id, _kind in pairs]),
+            ("is_primary", "=", True),
+        ])
+        replaced = current.filtered(
+            lambda point: (point.partner_id.id, point.kind) in pairs and point not in (keep or [])
+        )
+        replaced.write({"is_primary": False})
+        # Before the new primary is written, or the unique index would see two.
+        replaced.flush_recordset(["is_primary"])
+
+    def action_open_duplicates(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Customers sharing %s", self.value),
+            "res_model": "customer.contact.point",
+            "view_mode": "list,form",
+            "domain": [("kind", "=", self.kind), ("value_normalized", "=", self.value_normalized)],
+        }

@@ -1,0 +1,98 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class CustomerServiceRecord(models.Model):
+    """An after-sales service job: a repair, a replacement, a refund or advice."""
+
+    _name = "customer.service.record"
+    _description = "After-sales Service Record"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "received_date desc, id desc"
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default="/", index=True
+    )
+    owned_product_id = fields.Many2one("customer.owned.product", index=True, tracking=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, ondelete="cascade",
+        compute="_compute_partner_id", store=True, readonly=False, precompute=True, tracking=True,
+    )
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id", store=True, index=True
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    received_date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
+    returned_date = fields.Date(tracking=True)
+    fault_category_id = fields.Many2one("customer.fault.category", tracking=True)
+    fault_description = fields.Text()
+    method = fields.Selection(
+        [("repair", "Repair"), ("replace", "Replace"), ("refund", "Refund"),
+         ("advice", "Advice")],
+        required=True, default="repair", tracking=True,
+    )
+    hours_spent = fields.Float()
+    cost = fields.Monetary(string="Cost to Us", currency_field="currency_id")
+    price = fields.Monetary(string="Price Charged", currency_field="currency_id")
+    technician_id = fields.Many2one("res.users", default=lambda self: self.env.user, tracking=True)
+    outcome = fields.Text()
+    under_warranty = fields.Boolean(related="owned_product_id.under_warranty")
+    state = fields.Selection(
+        [("received", "Received"), ("in_progress", "In Progress"), ("done", "Done"),
+         ("cancelled", "Cancelled")],
+        required=True, default="received", tracking=True,
+    )
+
+    _amounts_positive = models.Constraint(
+        "CHECK(COALESCE(hours_spent, 0) >= 0 AND COALESCE(cost, 0) >= 0"
+        " AND COALESCE(price, 0) >= 0)",
+        "Hours, cost and price of a service record cannot be negative.",
+    )
+    _returned_after_received = models.Constraint(
+        "CHECK(returned_date IS NULL OR returned_date >= received_date)",
+        "A product cannot be returned to the customer before it was received.",
+    )
+
+    @api.depends("owned_product_id")
+    def _compute_partner_id(self):
+        for record in self:
+            if record.owned_product_id:
+                record.partner_id = record.owned_product_id.partner_id
+
+    @api.constrains("owned_product_id", "partner_id")
+    def _check_owned_product_belongs_to_customer(self):
+        for record in self:
+            owner = record.owned_product_id.commercial_partner_id
+            if owner and owner != record.partner_id.commercial_partner_id:
+                raise ValidationError(self.env._(
+                    "%(product)s belongs to %(owner)s, not to %(customer)s.",
+                    product=record.owned_product_id.display_name, owner=owner.display_name,
+                    customer=record.partner_id.display_name,
+                ))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        sequence = self.env["ir.sequence"]
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = sequence.next_by_code("customer.service.record") or "/"
+        return super().create(vals_list)
+
+    def action_start(self):
+        self.write({"state": "in_progress"})
+
+    def action_done(self):
+        for record in self:
+            record.write({
+                "state": "done",
+                "returned_date": record.returned_date or fields.Date.context_today(record),
+            })
+
+    def action_cancel(self):
+        self.write({"state": "cancelled"})
+
+    def action_reset(self):
+        self.write({"state": "received"})
