@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "security/customer_file_rules.xml",
         "data/ir_sequence_data.xml",
+        "data/customer_fault_category_data.xml",
         "views/customer_purchase_line_views.xml",
         "views/customer_contact_point_views.xml",
         "views/customer_owned_product_views.xml",
@@ -24,5 +25,8 @@
         "views/menus.xml",
         "data/ir_filters_data.xml",
         "data/ir_cron_data.xml",
+    ],
+    "demo": [
+        "demo/customer_file_demo.xml",
     ],
 }

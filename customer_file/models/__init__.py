@@ -11,3 +11,4 @@ from . import res_partner
 from . import sale_order
 from . import sale_order_line
 from . import account_move
+from . import customer_file_demo_generator

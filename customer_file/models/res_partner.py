@@ -272,12 +272,17 @@ class ResPartner(models.Model):
         self.flush_model(["customer_code", "parent_id"])
         self.env.cr.execute(SQL(
             """
-            UPDATE res_partner
-               SET customer_code = %(prefix)s
-                                   || LPAD(NEXTVAL(%(pg_sequence)s)::text, %(padding)s, '0')
-             WHERE id IN (SELECT id FROM res_partner
-                           WHERE id = ANY(%(ids)s) AND parent_id IS NULL
-                             AND customer_code IS NULL ORDER BY id)
+            UPDATE res_partner partner
+               SET customer_code = numbered.code
+              FROM (
+                    SELECT id, %(prefix)s || LPAD(NEXTVAL(%(pg_sequence)s)::text, %(padding)s, '0')
+                           AS code
+                      FROM (SELECT id FROM res_partner
+                             WHERE id = ANY(%(ids)s) AND parent_id IS NULL
+                               AND customer_code IS NULL
+                             ORDER BY id) pending
+                   ) numbered
+             WHERE partner.id = numbered.id
             """,
             prefix=sequence.prefix or "",
             pg_sequence=f"ir_sequence_{sequence.id:03d}",

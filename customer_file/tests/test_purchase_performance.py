@@ -1,0 +1,90 @@
+from datetime import date, timedelta
+
+from odoo.fields import Command
+from odoo.tests import Form, TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestPurchasePerformance(TransactionCase):
+    """Query counts that must not grow with the size of a customer's history."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.product = cls.env["product.product"].create(
+            {"name": "Widget", "list_price": 10, "taxes_id": [Command.clear()]}
+        )
+
+    def _customer_with_history(self, name, purchases, interactions):
+        partner = self.env["res.partner"].create({"name": name})
+        start = date(2020, 1, 1)
+        self.env.cr.execute(
+            """
+            INSERT INTO customer_purchase_line
+                   (partner_id, commercial_partner_id, company_id, date, source, external_ref,
+                    document_ref, document_name, product_id, quantity, amount)
+            SELECT %(partner)s, %(partner)s, %(company)s, %(start)s::date + (n %% 2000),
+                   'import', %(name)s || ':' || n, %(name)s || ':' || (n / 3), 'BULK', %(product)s,
+                   1, 10
+              FROM generate_series(1, %(count)s) n
+            """,
+            {
+                "partner": partner.id,
+                "company": self.env.company.id,
+                "start": start,
+                "name": name,
+                "product": self.product.id,
+                "count": purchases,
+            },
+        )
+        self.env["customer.interaction"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "summary": f"Call {n}",
+                    "interaction_type": "call",
+                    "date": start + timedelta(days=n),
+                }
+                for n in range(interactions)
+            ]
+        )
+        self.env["res.partner"]._refresh_purchase_aggregates(partner.ids)
+        self.env.invalidate_all()
+        return partner
+
+    def _queries_to_open(self, partner):
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        with Form(partner) as form:
+            self.assertTrue(form.name)
+        return self.env.cr.sql_log_count - before
+
+    def test_opening_a_big_customer_costs_the_same_queries(self):
+        small = self._customer_with_history("small", purchases=10, interactions=3)
+        big = self._customer_with_history("big", purchases=10_000, interactions=500)
+        self.assertEqual(big.purchase_order_count, 3334)
+        self._queries_to_open(small)  # warm the caches shared by both
+        self.assertEqual(self._queries_to_open(big), self._queries_to_open(small))
+
+    def test_confirming_orders_in_a_batch_costs_bounded_queries(self):
+        def confirm(count):
+            customers = self.env["res.partner"].create([{"name": f"B{n}"} for n in range(count)])
+            orders = self.env["sale.order"].create(
+                [
+                    {
+                        "partner_id": customer.id,
+                        "order_line": [Command.create({"product_id": self.product.id})],
+                    }
+                    for customer in customers
+                ]
+            )
+            orders.write({"state": "sale"})
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            self.env["customer.purchase.line"]._sync_sale_orders(orders)
+            return self.env.cr.sql_log_count - before, customers
+
+        few, _customers = confirm(20)
+        many, customers = confirm(200)
+        self.assertEqual(many, few)
+        self.assertEqual(set(customers.mapped("purchase_order_count")), {1})
