@@ -25,10 +25,9 @@ class CustomerPurchaseLine(models.Model):
         compute="_compute_commercial_partner_id",
         store=True,
         precompute=True,
-        index=True,
     )
     company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
+        "res.company", required=True, default=lambda self: self.env.company
     )
     currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
     date = fields.Date(required=True)
@@ -71,6 +70,7 @@ class CustomerPurchaseLine(models.Model):
     _unique_source_line = models.UniqueIndex(
         "(source, external_ref)", "This source line is already in the purchase history."
     )
+    # Serves every per-customer read; the partner_id index serves contacts of companies.
     _partner_date = models.Index("(commercial_partner_id, date)")
 
     @api.depends("partner_id.commercial_partner_id")

@@ -266,10 +266,10 @@ class ResPartner(models.Model):
             partners._assign_customer_codes()
         return partners
 
-    def _assign_customer_codes(self):
+    def _assign_customer_codes(self, buyers_only=False):
         """Give commercial entities without a code the next codes of the sequence, in SQL."""
         sequence = self.env.ref("customer_file.sequence_customer_code").sudo()
-        self.flush_model(["customer_code", "parent_id"])
+        self.flush_model(["customer_code", "parent_id", "purchase_order_count"])
         self.env.cr.execute(SQL(
             """
             UPDATE res_partner partner
@@ -279,7 +279,7 @@ class ResPartner(models.Model):
                            AS code
                       FROM (SELECT id FROM res_partner
                              WHERE id = ANY(%(ids)s) AND parent_id IS NULL
-                               AND customer_code IS NULL
+                               AND customer_code IS NULL %(buyers)s
                              ORDER BY id) pending
                    ) numbered
              WHERE partner.id = numbered.id
@@ -288,6 +288,7 @@ class ResPartner(models.Model):
             pg_sequence=f"ir_sequence_{sequence.id:03d}",
             padding=sequence.padding,
             ids=self.ids,
+            buyers=SQL("AND purchase_order_count > 0" if buyers_only else ""),
         ))
         self.invalidate_model(["customer_code"])
 
@@ -308,13 +309,15 @@ class ResPartner(models.Model):
             """
             WITH affected AS (SELECT unnest(%(ids)s::int[]) AS id),
             lines AS (
-                SELECT commercial_partner_id AS owner_id, date, is_refund, document_ref, amount
-                  FROM customer_purchase_line
-                 WHERE commercial_partner_id = ANY(%(ids)s)
+                SELECT line.commercial_partner_id AS owner_id, line.date, line.is_refund,
+                       line.document_ref, line.amount
+                  FROM customer_purchase_line line
+                  JOIN affected ON affected.id = line.commercial_partner_id
                 UNION ALL
-                SELECT partner_id, date, is_refund, document_ref, amount
-                  FROM customer_purchase_line
-                 WHERE partner_id = ANY(%(ids)s) AND partner_id <> commercial_partner_id
+                SELECT line.partner_id, line.date, line.is_refund, line.document_ref, line.amount
+                  FROM customer_purchase_line line
+                  JOIN affected ON affected.id = line.partner_id
+                 WHERE line.partner_id <> line.commercial_partner_id
             ),
             totals AS (
                 SELECT owner_id,
@@ -346,15 +349,19 @@ class ResPartner(models.Model):
         ))
         self.env.cr.execute(SQL(
             """
-            WITH lines AS (
-                SELECT commercial_partner_id AS partner_id, product_categ_id, amount
-                  FROM customer_purchase_line
-                 WHERE commercial_partner_id = ANY(%(ids)s) AND product_categ_id IS NOT NULL
+            WITH affected AS (SELECT unnest(%(ids)s::int[]) AS id),
+            lines AS (
+                SELECT line.commercial_partner_id AS partner_id, line.product_categ_id,
+                       line.amount
+                  FROM customer_purchase_line line
+                  JOIN affected ON affected.id = line.commercial_partner_id
+                 WHERE line.product_categ_id IS NOT NULL
                 UNION ALL
-                SELECT partner_id, product_categ_id, amount
-                  FROM customer_purchase_line
-                 WHERE partner_id = ANY(%(ids)s) AND partner_id <> commercial_partner_id
-                   AND product_categ_id IS NOT NULL
+                SELECT line.partner_id, line.product_categ_id, line.amount
+                  FROM customer_purchase_line line
+                  JOIN affected ON affected.id = line.partner_id
+                 WHERE line.partner_id <> line.commercial_partner_id
+                   AND line.product_categ_id IS NOT NULL
             ),
             ranked AS (
                 SELECT partner_id, product_categ_id,
@@ -374,4 +381,4 @@ class ResPartner(models.Model):
             "first_purchase_date", "last_purchase_date", "purchase_order_count",
             "lifetime_spend", "spend_12m", "average_order_value", "favourite_category_ids",
         ])
-        self.browse(partner_ids).filtered("purchase_order_count")._assign_customer_codes()
+        self.browse(partner_ids)._assign_customer_codes(buyers_only=True)

@@ -1,0 +1,37 @@
+"""Open an Odoo environment on a database from a bench script (the repository's Odoo config)."""
+
+import argparse
+import glob
+import hashlib
+import os
+from contextlib import contextmanager
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def default_config():
+    cache = os.environ.get("CUSTOMER_FILE_CACHE") or (
+        "/var/cache/customer-file" if os.geteuid() == 0
+        else os.path.join(os.path.expanduser("~"), ".cache", "customer-file")
+    )
+    mine = os.path.join(cache, f"odoo-{hashlib.sha256(REPO.encode()).hexdigest()[:8]}.conf")
+    return mine if os.path.exists(mine) else (glob.glob(os.path.join(cache, "odoo-*.conf")) or [mine])[0]
+
+
+def parser(description):
+    arguments = argparse.ArgumentParser(description=description)
+    arguments.add_argument("--db", required=True, help="database with customer_file installed")
+    arguments.add_argument("--config", default=default_config(), help="Odoo configuration file")
+    return arguments
+
+
+@contextmanager
+def odoo_env(config, db):
+    import odoo  # noqa: PLC0415 - only importable from the provisioned venv
+    from odoo import api
+    from odoo.modules.registry import Registry
+
+    odoo.tools.config.parse_config(["-c", config, "-d", db, "--log-level=warn"])
+    registry = Registry(db)
+    with registry.cursor() as cr:
+        yield api.Environment(cr, api.SUPERUSER_ID, {})

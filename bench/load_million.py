@@ -1,0 +1,150 @@
+"""Load customers and purchase lines at scale with PostgreSQL COPY, then refresh aggregates.
+
+    ./setup/test-style database with customer_file installed, then:
+    python bench/load_million.py --db cf_bench --customers 1000000 --lines 10000000
+
+Uses the same seeded rhythm model as the demo (customer_file/tools/demo_data.py) and prints
+the time of each phase.
+"""
+
+import io
+import random
+import sys
+import time
+from datetime import date
+from itertools import islice
+
+from _odoo_env import odoo_env, parser
+
+CHUNK = 200_000  # rows per COPY
+
+
+class RowStream(io.TextIOBase):
+    """A file-like object that COPY reads from, filled lazily by a row generator."""
+
+    def __init__(self, rows):
+        self._rows = rows
+        self._buffer = ""
+
+    def readable(self):
+        return True
+
+    def read(self, size=-1):
+        while size < 0 or len(self._buffer) < size:
+            more = "".join(islice(self._rows, 5000))
+            if not more:
+                break
+            self._buffer += more
+        if size < 0:
+            size = len(self._buffer)
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+
+def batched(rows, size):
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def main():
+    arguments = parser(__doc__)
+    arguments.add_argument("--customers", type=int, default=1_000_000)
+    arguments.add_argument("--lines", type=int, default=10_000_000)
+    arguments.add_argument("--seed", type=int, default=20261123)
+    options = arguments.parse_args()
+
+    sys.path.insert(0, f"{sys.path[0]}/..")
+    with odoo_env(options.config, options.db) as env:
+        from odoo.addons.customer_file.tools import demo_data  # noqa: PLC0415
+
+        rnd = random.Random(options.seed)
+        today = date.today()
+        cr = env.cr
+        company_id = env.company.id
+        products = env["customer.file.demo.generator"]._generate_catalogue()
+        catalogue = {code: (product.id, product.categ_id.id) for code, product in products.items()}
+        env.flush_all()
+
+        started = time.perf_counter()
+        cr.execute("SELECT COALESCE(MAX(id), 0) FROM res_partner")
+        first_id = cr.fetchone()[0] + 1
+        ids = range(first_id, first_id + options.customers)
+        cr.execute("SELECT setval('res_partner_id_seq', %s)", [first_id + options.customers])
+
+        def partner_rows():
+            for partner_id in ids:
+                name = demo_data.person_name(rnd).replace("\t", " ")
+                yield (f"{partner_id}\t{name}\t{name}\t{partner_id}\tt\tcontact\tf\task\t1\t"
+                       f"{company_id}\n")
+
+        cr.copy_expert(
+            "COPY res_partner (id, name, complete_name, commercial_partner_id, active, type,"
+            " is_company, autopost_bills, customer_rank, company_id) FROM STDIN",
+            RowStream(partner_rows()),
+        )
+        partners_done = time.perf_counter()
+        print(f"customers: {options.customers:,} in {partners_done - started:.1f} s", flush=True)
+
+        def line_rows():
+            written = 0
+            for partner_id in ids:
+                for order, day in enumerate(demo_data.purchase_dates(rnd, today, 5 * 365)):
+                    if written >= options.lines:
+                        break
+                    document = f"B/{partner_id}/{order}"
+                    for (code, _name, _categ, price, _tracked), qty in demo_data.basket(rnd):
+                        product_id, categ_id = catalogue[code]
+                        written += 1
+                        yield (f"{partner_id}\t{partner_id}\t{company_id}\t{day}\timport\t"
+                               f"{document}/{code}\t{document}\t{document}\t{product_id}\t"
+                               f"{categ_id}\t{qty}\t{qty * price:.2f}\tf\n")
+            print(f"purchase lines generated: {written:,}", flush=True)
+
+        # Bulk load: check foreign keys and build indexes once after the COPY, not per row.
+        cr.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = 'customer_purchase_line'::regclass AND contype = 'f'"
+        )
+        foreign_keys = cr.fetchall()
+        for name, _definition in foreign_keys:
+            cr.execute(f'ALTER TABLE customer_purchase_line DROP CONSTRAINT "{name}"')
+        cr.execute(
+            "SELECT indexname, indexdef FROM pg_indexes"
+            " WHERE tablename = 'customer_purchase_line' AND indexname NOT LIKE '%%pkey'"
+        )
+        indexes = cr.fetchall()
+        for name, _definition in indexes:
+            cr.execute(f'DROP INDEX "{name}"')
+        cr.copy_expert(
+            "COPY customer_purchase_line (partner_id, commercial_partner_id, company_id, date,"
+            " source, external_ref, document_ref, document_name, product_id, product_categ_id,"
+            " quantity, amount, is_refund) FROM STDIN",
+            RowStream(line_rows()),
+        )
+        copied = time.perf_counter()
+        print(f"purchase lines COPY in {copied - partners_done:.1f} s", flush=True)
+        for _name, definition in indexes:
+            cr.execute(definition)
+        for name, definition in foreign_keys:
+            cr.execute(f'ALTER TABLE customer_purchase_line ADD CONSTRAINT "{name}" {definition}')
+        lines_done = time.perf_counter()
+        print(f"ledger indexes and foreign keys rebuilt in {lines_done - copied:.1f} s", flush=True)
+        cr.execute("ANALYZE customer_purchase_line")
+        cr.execute("ANALYZE res_partner")
+
+        for chunk in batched(ids, CHUNK):
+            env["res.partner"]._refresh_purchase_aggregates(chunk)
+        refreshed = time.perf_counter()
+        print(f"aggregates refreshed in {refreshed - lines_done:.1f} s", flush=True)
+        cr.commit()
+        print(f"total: {refreshed - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
