@@ -15,7 +15,9 @@ def default_config():
         else os.path.join(os.path.expanduser("~"), ".cache", "customer-file")
     )
     mine = os.path.join(cache, f"odoo-{hashlib.sha256(REPO.encode()).hexdigest()[:8]}.conf")
-    return mine if os.path.exists(mine) else (glob.glob(os.path.join(cache, "odoo-*.conf")) or [mine])[0]
+    if os.path.exists(mine):
+        return mine
+    return (glob.glob(os.path.join(cache, "odoo-*.conf")) or [mine])[0]
 
 
 def parser(description):
@@ -27,7 +29,7 @@ def parser(description):
 
 @contextmanager
 def odoo_env(config, db):
-    import odoo  # noqa: PLC0415 - only importable from the provisioned venv
+    import odoo
     from odoo import api
     from odoo.modules.registry import Registry
 

@@ -25,8 +25,8 @@ def main():
     arguments.add_argument("--orders", type=int, default=1000)
     options = arguments.parse_args()
     with odoo_env(options.config, options.db) as env:
-        from odoo.fields import Command  # noqa: PLC0415
-        from odoo.tests import Form  # noqa: PLC0415
+        from odoo.fields import Command
+        from odoo.tests import Form
 
         product = env["customer.file.demo.generator"]._generate_catalogue()["AC-CASE"]
         customers = env["res.partner"].create(

@@ -61,7 +61,7 @@ def main():
 
     sys.path.insert(0, f"{sys.path[0]}/..")
     with odoo_env(options.config, options.db) as env:
-        from odoo.addons.customer_file.tools import demo_data  # noqa: PLC0415
+        from odoo.addons.customer_file.tools import demo_data
 
         rnd = random.Random(options.seed)
         today = date.today()

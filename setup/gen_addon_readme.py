@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-ADDONS = ("customer_file", "customer_file_segmentation", "customer_file_feedback")
+ADDONS = (
+    "customer_file", "customer_file_segmentation", "customer_file_feedback", "customer_file_pos",
+)
 SECTIONS = (("DESCRIPTION.md", None), ("CONFIGURE.md", "Configuration"), ("USAGE.md", "Usage"))
 
 

@@ -6,7 +6,9 @@ import polib
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-ADDONS = ("customer_file", "customer_file_segmentation", "customer_file_feedback")
+ADDONS = (
+    "customer_file", "customer_file_segmentation", "customer_file_feedback", "customer_file_pos",
+)
 
 
 @pytest.mark.parametrize("addon", ADDONS)

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-ADDONS = ("customer_file", "customer_file_segmentation", "customer_file_feedback")
+ADDONS = (
+    "customer_file", "customer_file_segmentation", "customer_file_feedback", "customer_file_pos",
+)
 
 
 def pip(*args):
@@ -44,7 +46,7 @@ def test_wheels_install_next_to_odoo(wheels, tmp_path):
     # The dependency chain (addon -> customer_file -> odoo 19) resolves in this environment.
     resolved = pip(
         "install", "--dry-run", "--no-index", "--find-links", str(wheels),
-        "odoo-addon-customer_file_feedback", "odoo-addon-customer_file_segmentation",
+        *(f"odoo-addon-{addon}" for addon in ADDONS if addon != "customer_file"),
     )
     assert resolved.returncode == 0, resolved.stderr
     would_install = resolved.stdout.lower().replace("_", "-")

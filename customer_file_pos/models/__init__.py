@@ -1,0 +1,2 @@
+from . import customer_purchase_line
+from . import pos_order

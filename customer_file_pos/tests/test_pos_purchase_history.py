@@ -1,0 +1,49 @@
+from odoo.tests import tagged
+
+from odoo.addons.point_of_sale.tests.common import TestPoSCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPosPurchaseHistory(TestPoSCommon):
+    def setUp(self):
+        super().setUp()
+        self.config = self.basic_config
+        self.product = self.create_product("Aurora Buds", self.categ_basic, 100, 50)
+        self.config.write({"payment_method_ids": [(6, 0, self.cash_pm1.ids)]})
+        self.open_new_session()
+
+    def _lines(self):
+        return self.env["customer.purchase.line"].sudo().search(
+            [("partner_id", "=", self.customer.id), ("source", "=", "pos")]
+        )
+
+    def test_paid_orders_with_a_customer_land_in_the_history(self):
+        orders = self._create_orders([
+            {"pos_order_lines_ui_args": [(self.product, 2)], "payments": [(self.cash_pm1, 200)],
+             "customer": self.customer, "uuid": "00100-010-0001"},
+            {"pos_order_lines_ui_args": [(self.product, 1)], "payments": [(self.cash_pm1, 100)],
+             "uuid": "00100-010-0002"},
+        ])
+        paid = orders["00100-010-0001"]
+        line = self._lines()
+        self.assertEqual(len(line), 1, "the anonymous order is not in anybody's history")
+        self.assertEqual(line.pos_order_id, paid)
+        self.assertEqual((line.quantity, line.amount), (2, 200))
+        self.assertEqual(self.customer.purchase_order_count, 1)
+        self.assertEqual(self.customer.lifetime_spend, 200)
+        self.env["customer.purchase.line"].sudo()._sync_pos_orders(paid)
+        self.assertEqual(len(self._lines()), 1, "syncing again never counts twice")
+
+    def test_refund_orders_net_the_spend(self):
+        orders = self._create_orders([
+            {"pos_order_lines_ui_args": [(self.product, 2)], "payments": [(self.cash_pm1, 200)],
+             "customer": self.customer, "uuid": "00100-010-0003"},
+            {"pos_order_lines_ui_args": [(self.product, -1)],
+             "payments": [(self.cash_pm1, -100)], "customer": self.customer,
+             "uuid": "00100-010-0004"},
+        ])
+        self.assertEqual(len(orders), 2)
+        refund = self._lines().filtered("is_refund")
+        self.assertEqual(refund.amount, -100)
+        self.assertEqual(self.customer.lifetime_spend, 100)
+        self.assertEqual(self.customer.purchase_order_count, 1)
