@@ -41,6 +41,14 @@ class TestClassification(TransactionCase):
         by_name = self._search([("purchased_category_id", "ilike", "Books")])
         self.assertEqual(by_name, self.book_buyer)
 
+    def test_customers_by_owned_product_line(self):
+        phone = self.env["product.product"].create({"name": "P", "categ_id": self.phones.id})
+        self.env["customer.owned.product"].create(
+            {"partner_id": self.book_buyer.id, "product_id": phone.id}
+        )
+        domain = [("owned_product_ids.product_categ_id", "child_of", self.electronics.id)]
+        self.assertEqual(self._search(domain), self.book_buyer)
+
     def test_value_tier_and_region_group_bys(self):
         self.phone_buyer.value_tier = "high"
         groups = dict(self.env["res.partner"]._read_group(
