@@ -125,14 +125,11 @@ class CustomerPurchaseLine(models.Model):
         """
         if not orders:
             return
-        # The statements read orders, lines, partners and products: flush them all.
-        self.env.flush_all()
-        removed = self.env.execute_query(SQL(
+        self._replace_lines(SQL(
             "DELETE FROM customer_purchase_line WHERE source = 'sale' AND sale_order_id = ANY(%s)"
             " RETURNING partner_id, commercial_partner_id",
             orders.ids,
-        ))
-        added = self.env.execute_query(SQL(
+        ), SQL(
             """
             INSERT INTO customer_purchase_line (%(columns)s)
             SELECT so.partner_id, partner.commercial_partner_id, so.company_id,
@@ -157,9 +154,6 @@ class CustomerPurchaseLine(models.Model):
             uid=self.env.uid,
             order_ids=orders.ids,
         ))
-        self.invalidate_model()
-        affected = {pid for row in removed + added for pid in row}
-        self.env["res.partner"]._refresh_purchase_aggregates(affected)
 
     def _sync_credit_notes(self, moves):
         """Rebuild the refund lines of these customer credit notes (negative lines).
@@ -169,15 +163,13 @@ class CustomerPurchaseLine(models.Model):
         """
         if not moves:
             return
-        self.env.flush_all()
         document_refs = [f"account.move,{move_id}" for move_id in moves.ids]
-        removed = self.env.execute_query(SQL(
+        self._replace_lines(SQL(
             "DELETE FROM customer_purchase_line"
             " WHERE source = 'sale_refund' AND document_ref = ANY(%s)"
             " RETURNING partner_id, commercial_partner_id",
             document_refs,
-        ))
-        added = self.env.execute_query(SQL(
+        ), SQL(
             """
             INSERT INTO customer_purchase_line (%(columns)s)
             SELECT DISTINCT ON (aml.id)
@@ -205,6 +197,16 @@ class CustomerPurchaseLine(models.Model):
             uid=self.env.uid,
             move_ids=moves.ids,
         ))
+
+    def _replace_lines(self, delete_query, insert_query):
+        """Replace history lines of some source documents, then refresh their customers.
+
+        Both queries return (partner_id, commercial_partner_id) of the lines they touch.
+        They read orders, lines, partners and products, so everything pending is flushed.
+        """
+        self.env.flush_all()
+        removed = self.env.execute_query(delete_query)
+        added = self.env.execute_query(insert_query)
         self.invalidate_model()
-        affected = {pid for row in removed + added for pid in row}
+        affected = {partner_id for row in removed + added for partner_id in row}
         self.env["res.partner"]._refresh_purchase_aggregates(affected)

@@ -15,13 +15,11 @@ class CustomerPurchaseLine(models.Model):
         """
         if not orders:
             return
-        self.env.flush_all()
-        removed = self.env.execute_query(SQL(
+        self._replace_lines(SQL(
             "DELETE FROM customer_purchase_line WHERE source = 'pos' AND pos_order_id = ANY(%s)"
             " RETURNING partner_id, commercial_partner_id",
             orders.ids,
-        ))
-        added = self.env.execute_query(SQL(
+        ), SQL(
             """
             INSERT INTO customer_purchase_line (%(columns)s, pos_order_id)
             SELECT po.partner_id, partner.commercial_partner_id, po.company_id,
@@ -44,6 +42,3 @@ class CustomerPurchaseLine(models.Model):
             uid=self.env.uid,
             order_ids=orders.ids,
         ))
-        self.invalidate_model()
-        affected = {pid for row in removed + added for pid in row}
-        self.env["res.partner"]._refresh_purchase_aggregates(affected)
