@@ -266,6 +266,15 @@ class ResPartner(models.Model):
             partners._assign_customer_codes()
         return partners
 
+    def write(self, vals):
+        if "parent_id" not in vals:
+            return super().write(vals)
+        # A contact changing company takes its purchases from one company's totals to another's.
+        before = set(self.commercial_partner_id.ids)
+        result = super().write(vals)
+        self._refresh_purchase_aggregates(before | set(self.commercial_partner_id.ids))
+        return result
+
     def _assign_customer_codes(self, buyers_only=False):
         """Give commercial entities without a code the next codes of the sequence, in SQL."""
         sequence = self.env.ref("customer_file.sequence_customer_code").sudo()

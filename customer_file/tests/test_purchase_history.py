@@ -109,6 +109,15 @@ class TestPurchaseHistory(TestSaleCommon):
         self.assertTrue(self.company_customer.customer_code)
         self.assertFalse(self.buyer.customer_code, "contacts of a company share its code")
 
+    def test_a_contact_changing_company_takes_its_purchases_along(self):
+        self._order(self.buyer, [(self.phone, 1, 800)])
+        other_company = self.env["res.partner"].create({"name": "New employer", "is_company": True})
+        self.buyer.parent_id = other_company
+        self.assertEqual(self.company_customer.lifetime_spend, 0.0)
+        self.assertEqual(self.company_customer.purchase_order_count, 0)
+        self.assertEqual(other_company.lifetime_spend, 800.0)
+        self.assertEqual(self._lines(self.buyer).commercial_partner_id, other_company)
+
     def test_batch_confirmation(self):
         orders = self.env["sale.order"]
         customers = self.env["res.partner"].create([{"name": f"Batch {i}"} for i in range(20)])
