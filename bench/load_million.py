@@ -61,6 +61,8 @@ def main():
 
     sys.path.insert(0, f"{sys.path[0]}/..")
     with odoo_env(options.config, options.db) as env:
+        from odoo.tools import SQL
+
         from odoo.addons.customer_file.tools import demo_data
 
         rnd = random.Random(options.seed)
@@ -113,14 +115,15 @@ def main():
         )
         foreign_keys = cr.fetchall()
         for name, _definition in foreign_keys:
-            cr.execute(f'ALTER TABLE customer_purchase_line DROP CONSTRAINT "{name}"')
+            cr.execute(SQL("ALTER TABLE customer_purchase_line DROP CONSTRAINT %s",
+                           SQL.identifier(name)))
         cr.execute(
             "SELECT indexname, indexdef FROM pg_indexes"
             " WHERE tablename = 'customer_purchase_line' AND indexname NOT LIKE '%%pkey'"
         )
         indexes = cr.fetchall()
         for name, _definition in indexes:
-            cr.execute(f'DROP INDEX "{name}"')
+            cr.execute(SQL("DROP INDEX %s", SQL.identifier(name)))
         cr.copy_expert(
             "COPY customer_purchase_line (partner_id, commercial_partner_id, company_id, date,"
             " source, external_ref, document_ref, document_name, product_id, product_categ_id,"
@@ -132,7 +135,9 @@ def main():
         for _name, definition in indexes:
             cr.execute(definition)
         for name, definition in foreign_keys:
-            cr.execute(f'ALTER TABLE customer_purchase_line ADD CONSTRAINT "{name}" {definition}')
+            # The definition is PostgreSQL's own text from pg_get_constraintdef.
+            cr.execute(SQL("ALTER TABLE customer_purchase_line ADD CONSTRAINT %s %s",
+                           SQL.identifier(name), SQL(definition)))
         lines_done = time.perf_counter()
         print(f"ledger indexes and foreign keys rebuilt in {lines_done - copied:.1f} s", flush=True)
         cr.execute("ANALYZE customer_purchase_line")
