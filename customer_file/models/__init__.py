@@ -1,3 +1,4 @@
+from . import customer_file_record
 from . import customer_tag
 from . import customer_purchase_line
 from . import customer_contact_point

@@ -17,16 +17,10 @@ class CustomerContactPoint(models.Model):
 
     _name = "customer.contact.point"
     _description = "Customer Contact Point"
+    _inherit = ["customer.file.record"]
     _order = "partner_id, kind, is_primary desc, id"
     _rec_name = "value"
 
-    partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, ondelete="cascade"
-    )
-    commercial_partner_id = fields.Many2one(
-        related="partner_id.commercial_partner_id", store=True, index=True
-    )
-    company_id = fields.Many2one(related="partner_id.company_id", store=True)
     kind = fields.Selection(
         [("phone", "Phone"), ("email", "Email"), ("social", "Social Media")],
         required=True, default="phone",

@@ -7,20 +7,11 @@ class CustomerInteraction(models.Model):
 
     _name = "customer.interaction"
     _description = "Customer Interaction"
-    _inherit = ["mail.thread"]
+    _inherit = ["customer.file.record", "mail.thread"]
     _order = "date desc, id desc"
     _rec_name = "summary"
 
-    partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, ondelete="cascade",
-        tracking=True,
-    )
-    commercial_partner_id = fields.Many2one(
-        related="partner_id.commercial_partner_id", store=True, index=True
-    )
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
+    partner_id = fields.Many2one(tracking=True)
     interaction_type = fields.Selection(
         [("call", "Call"), ("visit", "Visit"), ("meeting", "Meeting"), ("email", "Email"),
          ("chat", "Chat"), ("social_like", "Social Media: Like"),

@@ -12,20 +12,11 @@ class CustomerOwnedProduct(models.Model):
 
     _name = "customer.owned.product"
     _description = "Owned Product"
-    _inherit = ["mail.thread"]
+    _inherit = ["customer.file.record", "mail.thread"]
     _order = "purchase_date desc, id desc"
     _rec_names_search = ["product_id", "serial_number"]
 
-    partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, ondelete="cascade",
-        tracking=True,
-    )
-    commercial_partner_id = fields.Many2one(
-        related="partner_id.commercial_partner_id", store=True, index=True
-    )
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
+    partner_id = fields.Many2one(tracking=True)
     product_id = fields.Many2one("product.product", required=True, index=True, tracking=True)
     product_categ_id = fields.Many2one(
         related="product_id.categ_id", store=True, string="Product Line"

@@ -23,17 +23,9 @@ class CustomerPreference(models.Model):
 
     _name = "customer.preference"
     _description = "Customer Preference"
+    _inherit = ["customer.file.record"]
     _order = "partner_id, preference_type, strength desc, id"
 
-    partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, ondelete="cascade"
-    )
-    commercial_partner_id = fields.Many2one(
-        related="partner_id.commercial_partner_id", store=True, index=True
-    )
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
     preference_type = fields.Selection(
         [("category", "Product Category"), ("brand", "Brand"), ("price_band", "Price Band"),
          ("channel", "Channel"), ("motivation", "Purchase Motivation"), ("habit", "Habit")],

@@ -7,7 +7,7 @@ class CustomerServiceRecord(models.Model):
 
     _name = "customer.service.record"
     _description = "After-sales Service Record"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["customer.file.record", "mail.thread", "mail.activity.mixin"]
     _order = "received_date desc, id desc"
 
     name = fields.Char(
@@ -15,14 +15,7 @@ class CustomerServiceRecord(models.Model):
     )
     owned_product_id = fields.Many2one("customer.owned.product", index=True, tracking=True)
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, ondelete="cascade",
-        compute="_compute_partner_id", store=True, readonly=False, precompute=True, tracking=True,
-    )
-    commercial_partner_id = fields.Many2one(
-        related="partner_id.commercial_partner_id", store=True, index=True
-    )
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
+        compute="_compute_partner_id", store=True, readonly=False, precompute=True, tracking=True
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     received_date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
