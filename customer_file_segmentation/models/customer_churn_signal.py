@@ -1,0 +1,32 @@
+from odoo import api, fields, models
+
+
+class CustomerChurnSignal(models.Model):
+    """One signal that fired for a warning, with the value that made it fire."""
+
+    _name = "customer.churn.signal"
+    _description = "Churn Signal"
+    _order = "points desc, id"
+
+    warning_id = fields.Many2one("customer.churn.warning", required=True, index=True,
+                                 ondelete="cascade")
+    type_id = fields.Many2one("customer.churn.signal.type", string="Signal", required=True,
+                              ondelete="cascade")
+    value = fields.Float(string="Raw Value", digits=(16, 2))
+    points = fields.Integer()
+    value_display = fields.Char(string="Value", compute="_compute_value_display")
+
+    @api.depends("value", "type_id.unit")
+    def _compute_value_display(self):
+        units = dict(self.env["customer.churn.signal.type"]._fields["unit"]
+                     ._description_selection(self.env))
+        for signal in self:
+            unit = signal.type_id.unit
+            if unit == "ratio":
+                signal.value_display = f"{signal.value:.1f} {units['ratio']}"
+            elif unit == "percent":
+                signal.value_display = f"-{signal.value:.0f}%"
+            elif unit == "probability":
+                signal.value_display = f"{signal.value:.0%}"
+            else:
+                signal.value_display = f"{signal.value:g}"

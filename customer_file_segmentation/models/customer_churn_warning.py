@@ -1,0 +1,404 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+WARNING_STATES = [
+    ("new", "New"),
+    ("in_progress", "In Progress"),
+    ("won_back", "Won Back"),
+    ("lost", "Lost"),
+    ("false_alarm", "False Alarm"),
+]
+OPEN_STATES = ("new", "in_progress")
+
+
+class CustomerChurnWarning(models.Model):
+    """A customer drifting away, with the signals that say so and what was done about it.
+
+    A customer has at most one open warning per company: evaluations update it instead of
+    opening another. The next purchase closes it as won back. A random share of new
+    warnings goes to the control group, which gets no win-back action, so the won-back rate
+    of treated customers can be compared with what happens anyway.
+    """
+
+    _name = "customer.churn.warning"
+    _description = "Churn Warning"
+    _inherit = ["customer.file.record", "mail.thread", "mail.activity.mixin"]
+    _order = "score desc, date_detected desc, id desc"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one(readonly=True, tracking=True)
+    company_id = fields.Many2one(readonly=True)
+    user_id = fields.Many2one(
+        "res.users", string="Owner", index=True, tracking=True,
+        help="The customer's salesperson when the warning was opened.",
+    )
+    date_detected = fields.Date(required=True, readonly=True, default=fields.Date.context_today)
+    last_evaluation_date = fields.Date(readonly=True)
+    score = fields.Integer(readonly=True, aggregator="avg", tracking=True)
+    severity = fields.Selection(
+        [("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")],
+        readonly=True,
+        index=True,
+    )
+    state = fields.Selection(
+        WARNING_STATES, default="new", required=True, index=True, tracking=True,
+        group_expand=True,
+    )
+    cohort = fields.Selection(
+        [("treated", "Treated"), ("control", "Control group")],
+        required=True,
+        default="treated",
+        readonly=True,
+        help="Control-group customers get no win-back action: comparing their won-back rate "
+        "with the treated customers' shows what the actions achieve.",
+    )
+    signal_ids = fields.One2many("customer.churn.signal", "warning_id", string="Signals",
+                                 readonly=True)
+    signal_summary = fields.Char(compute="_compute_signal_summary")
+    action_ids = fields.One2many("customer.winback.action", "warning_id",
+                                 string="Win-back Actions")
+    action_count = fields.Integer(compute="_compute_action_count")
+    won_back_date = fields.Date(readonly=True)
+    date_closed = fields.Date(readonly=True)
+    won_back_percent = fields.Float(
+        string="Won Back (%)",
+        readonly=True,
+        aggregator="avg",
+        help="100 for a won-back customer, 0 otherwise: its average over a group of warnings "
+        "is that group's won-back rate.",
+    )
+    value_tier = fields.Selection(related="partner_id.value_tier")
+    rfm_segment_id = fields.Many2one(related="partner_id.rfm_segment_id")
+    lifecycle_stage = fields.Selection(related="partner_id.lifecycle_stage")
+    run_id = fields.Many2one("customer.rfm.run", readonly=True, ondelete="set null")
+    color = fields.Integer(compute="_compute_color")
+
+    _one_open_warning = models.UniqueIndex(
+        "(partner_id, company_id) WHERE state IN ('new', 'in_progress')",
+        "This customer already has an open churn warning in this company.",
+    )
+    _score_range = models.Constraint(
+        "CHECK(score BETWEEN 0 AND 100)", "A churn score is between 0 and 100."
+    )
+
+    @api.depends("signal_ids.type_id", "signal_ids.value_display")
+    def _compute_signal_summary(self):
+        for warning in self:
+            warning.signal_summary = ", ".join(
+                f"{signal.type_id.name} {signal.value_display}" for signal in warning.signal_ids
+            )
+
+    def _compute_action_count(self):
+        counts = dict(self.env["customer.winback.action"]._read_group(
+            [("warning_id", "in", self.ids)], ["warning_id"], ["__count"]
+        ))
+        for warning in self:
+            warning.action_count = counts.get(warning, 0)
+
+    @api.depends("severity")
+    def _compute_color(self):
+        colors = {"critical": 1, "high": 2, "medium": 3, "low": 0}
+        for warning in self:
+            warning.color = colors.get(warning.severity, 0)
+
+    # ------------------------------------------------------------------ user actions
+
+    def action_start(self):
+        self._check_open()
+        self.filtered(lambda w: w.state == "new").write({"state": "in_progress"})
+
+    def action_mark_lost(self):
+        self._close("lost")
+
+    def action_mark_false_alarm(self):
+        self._close("false_alarm")
+
+    def _close(self, state):
+        self._check_open()
+        self.write({"state": state, "date_closed": fields.Date.context_today(self),
+                    "won_back_percent": 0.0})
+        self.activity_unlink(["mail.mail_activity_data_call", "mail.mail_activity_data_todo"])
+
+    def _check_open(self):
+        closed = self.filtered(lambda w: w.state not in OPEN_STATES)
+        if closed:
+            raise UserError(self.env._(
+                "The churn warning of %(customers)s is already closed.",
+                customers=", ".join(closed.partner_id.mapped("display_name")),
+            ))
+
+    # ------------------------------------------------------------------ evaluation
+
+    def _churn_signal_queries(self, config, as_of):
+        """Queries of the signals that fired, one row ``(partner_id, code, value)`` each.
+
+        This is the hook other addons extend (``customer_file_feedback`` adds satisfaction
+        drops and open complaints): override it, call ``super()`` and append ``SQL``
+        queries. Each query selects customers of the temporary table ``customer_rfm_base``
+        (columns ``partner_id``, ``as_of``, ``first_date``, ``last_date``, ``frequency``,
+        ``monetary``, ``orders``, ``spend_recent``, ``spend_previous``...), must use only data
+        dated up to ``as_of`` (backtests evaluate the past), and returns the ``code`` of an
+        active ``customer.churn.signal.type`` with the value shown in the warning.
+        """
+        median = self.env["customer.rfm.run"]._median_rhythm()
+        drop = config.drop_min_percent / 100.0
+        return [
+            SQL(
+                """
+                SELECT base.partner_id, 'overdue',
+                       (base.as_of - base.last_date) / COALESCE(predicted.rhythm, %(median)s)
+                  FROM customer_rfm_base base
+                  JOIN customer_rfm_predicted predicted ON predicted.partner_id = base.partner_id
+                 WHERE base.as_of - base.last_date
+                       >= %(ratio)s * COALESCE(predicted.rhythm, %(median)s)
+                """,
+                median=median, ratio=config.at_risk_ratio,
+            ),
+            SQL(
+                """
+                SELECT partner_id, 'low_probability_alive', probability_alive
+                  FROM customer_rfm_predicted
+                 WHERE probability_alive < %s
+                """,
+                config.probability_alive_max,
+            ),
+            SQL(
+                """
+                SELECT partner_id, 'spend_drop',
+                       LEAST(100, 100 * (1 - spend_recent / spend_previous))
+                  FROM customer_rfm_base
+                 WHERE spend_previous > 0 AND spend_recent <= spend_previous * %s
+                """,
+                1 - drop,
+            ),
+            SQL(
+                """
+                SELECT partner_id, 'frequency_drop',
+                       100 * (1 - orders_recent::float / orders_previous)
+                  FROM customer_rfm_base
+                 WHERE orders_previous > 0 AND orders_recent <= orders_previous * %s
+                """,
+                1 - drop,
+            ),
+        ]
+
+    @api.model
+    def _score_churn(self, config, as_of):
+        """Fire the signals for customers of ``customer_rfm_base`` (not yet churned) and sum
+        their points into ``customer_churn_scored``; the signals go to
+        ``customer_churn_fired``."""
+        self.env.flush_all()
+        queries = self._churn_signal_queries(config, as_of)
+        self.env.cr.execute(SQL(
+            """
+            DROP TABLE IF EXISTS customer_churn_fired;
+            CREATE TEMP TABLE customer_churn_fired (
+                partner_id int, code varchar, value float, points int
+            ) ON COMMIT DROP;
+            INSERT INTO customer_churn_fired (partner_id, code, value)
+            SELECT fired.partner_id, fired.code, fired.value
+              FROM (%(queries)s) AS fired(partner_id, code, value)
+              JOIN customer_rfm_base base ON base.partner_id = fired.partner_id
+             WHERE base.as_of - base.last_date < %(churned)s;
+            INSERT INTO customer_churn_fired (partner_id, code, value)
+            SELECT scored.partner_id, 'high_value', scored.weighted
+              FROM customer_rfm_scored scored
+             WHERE scored.tier = 'high'
+               AND scored.partner_id IN (SELECT partner_id FROM customer_churn_fired);
+            UPDATE customer_churn_fired fired
+               SET points = kind.points
+              FROM customer_churn_signal_type kind
+             WHERE kind.code = fired.code AND kind.active;
+            DELETE FROM customer_churn_fired WHERE points IS NULL;
+            DROP TABLE IF EXISTS customer_churn_scored;
+            CREATE TEMP TABLE customer_churn_scored ON COMMIT DROP AS
+            SELECT partner_id, LEAST(100, SUM(points))::int AS score
+              FROM customer_churn_fired
+             GROUP BY partner_id;
+            ALTER TABLE customer_churn_scored ADD PRIMARY KEY (partner_id);
+            """,
+            queries=SQL(" UNION ALL ").join(SQL("(%s)", query) for query in queries),
+            churned=config.churned_days,
+        ))
+
+    @api.model
+    def _severity_case(self, score):
+        return SQL(
+            "CASE WHEN %(s)s >= 80 THEN 'critical' WHEN %(s)s >= 60 THEN 'high'"
+            " WHEN %(s)s >= 40 THEN 'medium' ELSE 'low' END",
+            s=score,
+        )
+
+    @api.model
+    def _apply_churn(self, config, as_of, run):
+        """Close, update and open warnings from ``customer_churn_scored``; return how many
+        were opened."""
+        company_id = config.company_id.id
+        self._close_won_back(company_id=company_id)
+        # Customers past the churn limit are lost, whatever was tried.
+        self.env.cr.execute(SQL(
+            """
+            UPDATE customer_churn_warning warning
+               SET state = 'lost', date_closed = %(as_of)s, won_back_percent = 0
+              FROM customer_rfm_base base
+             WHERE base.partner_id = warning.partner_id AND warning.company_id = %(company)s
+               AND warning.state IN %(open)s
+               AND base.as_of - base.last_date >= %(churned)s
+            RETURNING warning.id
+            """,
+            as_of=as_of, company=company_id, open=OPEN_STATES, churned=config.churned_days,
+        ))
+        self._unlink_activities([row[0] for row in self.env.cr.fetchall()])
+        self.env.cr.execute(SQL(
+            """
+            UPDATE customer_churn_warning warning
+               SET score = COALESCE(scored.score, 0),
+                   severity = %(severity)s,
+                   last_evaluation_date = %(as_of)s,
+                   run_id = %(run)s,
+                   write_date = NOW() AT TIME ZONE 'UTC'
+              FROM customer_rfm_base base
+              LEFT JOIN customer_churn_scored scored ON scored.partner_id = base.partner_id
+             WHERE base.partner_id = warning.partner_id AND warning.company_id = %(company)s
+               AND warning.state IN %(open)s
+            """,
+            severity=self._severity_case(SQL("COALESCE(scored.score, 0)")),
+            as_of=as_of, run=run.id, company=company_id, open=OPEN_STATES,
+        ))
+        new_ids = [row[0] for row in self.env.execute_query(SQL(
+            """
+            INSERT INTO customer_churn_warning (
+                partner_id, commercial_partner_id, company_id, user_id, date_detected,
+                last_evaluation_date, score, severity, state, cohort, won_back_percent, run_id,
+                create_uid, create_date, write_uid, write_date)
+            SELECT scored.partner_id, scored.partner_id, %(company)s, partner.user_id,
+                   %(as_of)s, %(as_of)s, scored.score, %(severity)s, 'new',
+                   CASE WHEN random() * 100 < %(control)s THEN 'control' ELSE 'treated' END,
+                   0, %(run)s,
+                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+              FROM customer_churn_scored scored
+              JOIN res_partner partner ON partner.id = scored.partner_id
+             WHERE scored.score >= %(min_score)s
+               AND NOT EXISTS (SELECT 1 FROM customer_churn_warning open_warning
+                                WHERE open_warning.partner_id = scored.partner_id
+                                  AND open_warning.company_id = %(company)s
+                                  AND open_warning.state IN %(open)s)
+               -- a warning closed as lost or false alarm stays closed until the next purchase
+               AND NOT EXISTS (SELECT 1 FROM customer_churn_warning closed
+                                 JOIN customer_rfm_base base ON base.partner_id = closed.partner_id
+                                WHERE closed.partner_id = scored.partner_id
+                                  AND closed.company_id = %(company)s
+                                  AND closed.state IN ('lost', 'false_alarm')
+                                  AND closed.date_closed >= base.last_date)
+            RETURNING id
+            """,
+            company=company_id, as_of=as_of, severity=self._severity_case(SQL("scored.score")),
+            control=config.control_group_percent, run=run.id, uid=self.env.uid,
+            min_score=config.warning_min_score, open=OPEN_STATES,
+        ))]
+        # The signals of every open warning of the evaluated customers are replaced.
+        self.env.cr.execute(SQL(
+            """
+            DELETE FROM customer_churn_signal signal
+             USING customer_churn_warning warning
+             WHERE signal.warning_id = warning.id AND warning.company_id = %(company)s
+               AND warning.state IN %(open)s
+               AND warning.partner_id IN (SELECT partner_id FROM customer_rfm_base);
+            INSERT INTO customer_churn_signal (warning_id, type_id, value, points,
+                                               create_uid, create_date, write_uid, write_date)
+            SELECT warning.id, kind.id, fired.value, fired.points,
+                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+              FROM customer_churn_fired fired
+              JOIN customer_churn_signal_type kind ON kind.code = fired.code
+              JOIN customer_churn_warning warning
+                ON warning.partner_id = fired.partner_id AND warning.company_id = %(company)s
+               AND warning.state IN %(open)s;
+            """,
+            company=company_id, open=OPEN_STATES, uid=self.env.uid,
+        ))
+        self._schedule_owner_activities(
+            new_ids, as_of + timedelta(days=config.activity_deadline_days)
+        )
+        self.invalidate_model()
+        self.env["customer.churn.signal"].invalidate_model()
+        return len(new_ids)
+
+    @api.model
+    def _schedule_owner_activities(self, warning_ids, deadline):
+        """A call-back activity for the owner of each new treated warning, in one insert."""
+        if not warning_ids:
+            return
+        activity_type = self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False) \
+            or self.env.ref("mail.mail_activity_data_todo")
+        self.env.cr.execute(SQL(
+            """
+            INSERT INTO mail_activity (
+                res_model_id, res_model, res_id, res_name, activity_type_id, summary,
+                date_deadline, user_id, user_tz, automated, active,
+                create_uid, create_date, write_uid, write_date)
+            SELECT %(model)s, %(model_name)s, warning.id, customer.name, %(type)s, %(summary)s,
+                   %(deadline)s, warning.user_id, owner.tz, TRUE, TRUE,
+                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+              FROM customer_churn_warning warning
+              JOIN res_partner customer ON customer.id = warning.partner_id
+              JOIN res_users users ON users.id = warning.user_id
+              JOIN res_partner owner ON owner.id = users.partner_id
+             WHERE warning.id = ANY(%(ids)s) AND warning.cohort = 'treated' AND users.active
+            """,
+            model=self.env["ir.model"]._get_id(self._name),
+            model_name=self._name,
+            type=activity_type.id,
+            summary=self.env._("Win back this customer"),
+            deadline=deadline,
+            ids=warning_ids,
+            uid=self.env.uid,
+        ))
+        self.env["mail.activity"].invalidate_model()
+
+    @api.model
+    def _close_won_back(self, partner_ids=None, company_id=None):
+        """Close open warnings whose customer bought again after the warning; return them."""
+        self.env["customer.purchase.line"].flush_model()
+        self.flush_model()
+        rows = self.env.execute_query(SQL(
+            """
+            UPDATE customer_churn_warning warning
+               SET state = 'won_back', won_back_date = purchase.date,
+                   date_closed = CURRENT_DATE, won_back_percent = 100,
+                   write_date = NOW() AT TIME ZONE 'UTC'
+              FROM (
+                    SELECT open_warning.id, MIN(line.date) AS date
+                      FROM customer_churn_warning open_warning
+                      JOIN customer_purchase_line line
+                        ON line.commercial_partner_id = open_warning.partner_id
+                       AND line.company_id = open_warning.company_id
+                       AND line.is_refund IS NOT TRUE
+                       AND (line.date > open_warning.date_detected
+                            OR (line.date = open_warning.date_detected
+                                AND line.create_date >= open_warning.create_date))
+                     WHERE open_warning.state IN %(open)s %(partner_filter)s %(company_filter)s
+                     GROUP BY open_warning.id
+                   ) purchase
+             WHERE warning.id = purchase.id
+            RETURNING warning.id
+            """,
+            open=OPEN_STATES,
+            partner_filter=SQL("AND open_warning.partner_id = ANY(%s)", list(partner_ids))
+            if partner_ids is not None else SQL(),
+            company_filter=SQL("AND open_warning.company_id = %s", company_id)
+            if company_id else SQL(),
+        ))
+        closed_ids = [row[0] for row in rows]
+        self._unlink_activities(closed_ids)
+        self.invalidate_model(["state", "won_back_date", "date_closed", "won_back_percent"])
+        return self.browse(closed_ids)
+
+    @api.model
+    def _unlink_activities(self, warning_ids):
+        if warning_ids:
+            self.env["mail.activity"].sudo().search([
+                ("res_model", "=", self._name), ("res_id", "in", warning_ids),
+            ]).unlink()

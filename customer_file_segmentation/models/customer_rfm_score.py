@@ -1,0 +1,71 @@
+from odoo import api, fields, models
+
+from .customer_rfm_config import LIFECYCLE_STAGES
+
+VALUE_TIERS = [("high", "High value"), ("medium", "Medium value"), ("low", "Low value")]
+
+
+class CustomerRfmScore(models.Model):
+    """The current scores of one customer in one company, written by scoring runs."""
+
+    _name = "customer.rfm.score"
+    _description = "Customer RFM Score"
+    _inherit = ["customer.file.record"]
+    _order = "weighted_score desc, id"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one(readonly=True)
+    company_id = fields.Many2one(readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    run_id = fields.Many2one("customer.rfm.run", readonly=True, ondelete="set null")
+    score_date = fields.Date(readonly=True)
+    first_purchase_date = fields.Date(readonly=True)
+    last_purchase_date = fields.Date(readonly=True)
+    recency_days = fields.Integer(string="Recency (days)", readonly=True, aggregator="avg")
+    frequency = fields.Integer(string="Frequency (orders)", readonly=True, aggregator="avg")
+    monetary = fields.Monetary(readonly=True, currency_field="currency_id")
+    r_score = fields.Integer(string="R", readonly=True, aggregator="avg")
+    f_score = fields.Integer(string="F", readonly=True, aggregator="avg")
+    m_score = fields.Integer(string="M", readonly=True, aggregator="avg")
+    fm_score = fields.Integer(string="FM", readonly=True, aggregator="avg")
+    rfm_code = fields.Char(string="RFM", readonly=True)
+    weighted_score = fields.Float(readonly=True, digits=(16, 2), aggregator="avg")
+    segment_id = fields.Many2one("customer.rfm.segment", readonly=True, index=True,
+                                 ondelete="set null")
+    previous_segment_id = fields.Many2one("customer.rfm.segment", readonly=True,
+                                          ondelete="set null")
+    segment_changed_date = fields.Date(readonly=True)
+    segment_movement = fields.Char(compute="_compute_segment_movement")
+    value_tier = fields.Selection(VALUE_TIERS, readonly=True, index=True)
+    previous_value_tier = fields.Selection(VALUE_TIERS, readonly=True)
+    lifecycle_stage = fields.Selection(LIFECYCLE_STAGES, readonly=True, index=True)
+    previous_lifecycle_stage = fields.Selection(LIFECYCLE_STAGES, readonly=True)
+    purchase_rhythm_days = fields.Float(
+        string="Own Rhythm (days)", readonly=True, digits=(16, 1), aggregator="avg",
+        help="Average days between the customer's purchase days.",
+    )
+    probability_alive = fields.Float(
+        readonly=True, digits=(16, 3), aggregator="avg",
+        help="BG/NBD probability that the customer is still buying; empty for one-time buyers, "
+        "who are judged by rules.",
+    )
+    expected_purchases_90d = fields.Float(
+        string="Expected Purchases (90 days)", readonly=True, digits=(16, 2)
+    )
+    expected_order_value = fields.Monetary(readonly=True, currency_field="currency_id")
+    clv_12m = fields.Monetary(string="CLV (12 months)", readonly=True,
+                              currency_field="currency_id")
+    churn_score = fields.Integer(readonly=True, aggregator="avg")
+
+    _partner_company_unique = models.UniqueIndex(
+        "(partner_id, company_id)", "A customer has one current score per company."
+    )
+
+    @api.depends("segment_id", "previous_segment_id")
+    def _compute_segment_movement(self):
+        for score in self:
+            previous, current = score.previous_segment_id, score.segment_id
+            if previous and current and previous != current:
+                score.segment_movement = f"{previous.name} → {current.name}"
+            else:
+                score.segment_movement = current.name or ""

@@ -1,0 +1,57 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.fields import Command
+
+from odoo.addons.base.tests.common import BaseCommon
+
+
+class SegmentationCase(BaseCommon):
+    """Customers with purchases dated relative to today, and shortcuts to score them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.today = fields.Date.context_today(cls.env["customer.rfm.run"])
+        cls.product = cls.env["product.product"].create({
+            "name": "Espresso Machine", "type": "consu", "taxes_id": [Command.clear()],
+        })
+        cls.config = cls.env["customer.rfm.config"]._for_company(cls.company)
+        cls._document_count = 0
+
+    @classmethod
+    def _customer(cls, name, **values):
+        return cls.env["res.partner"].create({"name": name, "customer_rank": 1, **values})
+
+    @classmethod
+    def _buy(cls, partner, days_ago, amount, company=None, refund=False):
+        """One imported order (or credit note) of one line, ``days_ago`` days ago."""
+        cls._document_count += 1
+        ref = f"test:{cls._document_count}"
+        return cls.env["customer.purchase.line"].sudo().create({
+            "partner_id": partner.id,
+            "company_id": (company or cls.company).id,
+            "date": cls.today - timedelta(days=days_ago),
+            "source": "import",
+            "external_ref": ref,
+            "document_ref": ref,
+            "document_name": ref,
+            "product_id": cls.product.id,
+            "quantity": -1 if refund else 1,
+            "amount": -amount if refund else amount,
+            "is_refund": refund,
+        })
+
+    def _run(self, mode="full", company=None, partner_ids=None):
+        return self.env["customer.rfm.run"]._run_company(company or self.company, mode,
+                                                         partner_ids)
+
+    def _score(self, partner, company=None):
+        return self.env["customer.rfm.score"].search([
+            ("partner_id", "=", partner.id), ("company_id", "=", (company or self.company).id),
+        ])
+
+    def _warnings(self, partner, company=None):
+        return self.env["customer.churn.warning"].search([
+            ("partner_id", "=", partner.id), ("company_id", "=", (company or self.company).id),
+        ])

@@ -1,0 +1,153 @@
+from datetime import timedelta
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import SegmentationCase
+
+
+@tagged("post_install", "-at_install")
+class TestChurnWarning(SegmentationCase):
+    """Without a fitted model the rules decide: Sandra bought every 30 days until 120 days
+    ago, so she is 4 × overdue (40 points) and her spend and order count of the last 90 days
+    fell by 100% (20 + 15 points): 75, a high-severity warning. Steve still buys every month."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.salesman = cls.env["res.users"].create({
+            "name": "Zhang Wei", "login": "zhang.wei.churn",
+            "group_ids": [(6, 0, [cls.env.ref("customer_file.group_customer_file_user").id])],
+        })
+        cls.sandra = cls._customer("Sandra", user_id=cls.salesman.id)
+        cls.steve = cls._customer("Steve")
+        for days in range(120, 301, 30):
+            cls._buy(cls.sandra, days, 100)
+        for days in range(10, 191, 30):
+            cls._buy(cls.steve, days, 100)
+
+    def test_warning_explains_its_signals(self):
+        run = self._run()
+        warning = self._warnings(self.sandra)
+        self.assertEqual(len(warning), 1)
+        self.assertEqual(run.warning_count, 1)
+        self.assertFalse(self._warnings(self.steve))
+        self.assertEqual((warning.state, warning.score, warning.severity),
+                         ("new", 75, "high"))
+        self.assertEqual(
+            {signal.type_id.code: round(signal.value, 2) for signal in warning.signal_ids},
+            {"overdue": 4.0, "spend_drop": 100.0, "frequency_drop": 100.0},
+        )
+        self.assertEqual(warning.user_id, self.salesman)
+        self.assertEqual(self._score(self.sandra).churn_score, 75)
+
+    def test_owner_gets_an_activity(self):
+        self.config.control_group_percent = 0
+        self._run()
+        warning = self._warnings(self.sandra)
+        self.assertEqual(warning.activity_ids.user_id, self.salesman)
+        self.assertEqual(warning.activity_ids.date_deadline, self.today + timedelta(days=3))
+
+    def test_one_open_warning_per_customer(self):
+        self._run()
+        first = self._warnings(self.sandra)
+        first.action_start()
+        second_run = self._run("churn")
+        self.assertEqual(self._warnings(self.sandra), first, "updated, not duplicated")
+        self.assertEqual(first.run_id, second_run)
+        self.assertEqual(first.state, "in_progress")
+        self.assertEqual(len(first.signal_ids), 3)
+
+    def test_next_purchase_closes_the_warning_as_won_back(self):
+        self.config.control_group_percent = 0
+        self._run()
+        warning = self._warnings(self.sandra)
+        self.assertTrue(warning.activity_ids)
+        self._buy(self.sandra, 0, 300)
+        self.assertEqual(warning.state, "won_back")
+        self.assertEqual(warning.won_back_date, self.today)
+        self.assertEqual(warning.won_back_percent, 100)
+        self.assertFalse(warning.activity_ids)
+
+    def test_a_customer_past_the_churn_limit_is_lost(self):
+        self._run()
+        warning = self._warnings(self.sandra)
+        self.config.write({"dormant_days": 90, "churned_days": 100})
+        self._run("churn")
+        self.assertEqual(warning.state, "lost")
+
+    def test_false_alarm_is_not_raised_again_until_the_next_purchase(self):
+        self._run()
+        warning = self._warnings(self.sandra)
+        warning.action_mark_false_alarm()
+        self.assertEqual(warning.state, "false_alarm")
+        self._run("churn")
+        self.assertEqual(self._warnings(self.sandra), warning)
+        with self.assertRaises(UserError):
+            warning.action_start()
+
+    def test_winback_actions_are_refused_for_the_control_group(self):
+        self._run()
+        warning = self._warnings(self.sandra)
+        warning.cohort = "control"
+        with self.assertRaises(ValidationError):
+            self.env["customer.winback.action"].create(
+                {"warning_id": warning.id, "kind": "call"}
+            )
+
+    def test_winback_action_starts_the_work(self):
+        self.config.control_group_percent = 0
+        self._run()
+        warning = self._warnings(self.sandra)
+        self.env["customer.winback.action"].create({"warning_id": warning.id, "kind": "offer"})
+        self.assertEqual(warning.state, "in_progress")
+        self.assertEqual(warning.action_count, 1)
+
+
+@tagged("post_install", "-at_install")
+class TestControlGroup(SegmentationCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.config.control_group_percent = 50
+        partners = cls.env["res.partner"].create(
+            [{"name": f"Slipping {index}", "customer_rank": 1,
+              "user_id": cls.env.ref("base.user_admin").id}
+             for index in range(300)]
+        )
+        lines = []
+        for index, partner in enumerate(partners):
+            for days in (300, 270, 240, 210, 180, 150, 120):
+                ref = f"control:{index}:{days}"
+                lines.append({
+                    "partner_id": partner.id, "date": cls.today - timedelta(days=days),
+                    "source": "import", "external_ref": ref, "document_ref": ref,
+                    "document_name": ref, "amount": 100, "quantity": 1,
+                })
+        cls.env["customer.purchase.line"].sudo().create(lines)
+        cls.partners = partners
+
+    def test_share_and_won_back_rate_by_cohort(self):
+        self._run()
+        warnings = self.env["customer.churn.warning"].search(
+            [("partner_id", "in", self.partners.ids)]
+        )
+        self.assertEqual(len(warnings), 300)
+        control = warnings.filtered(lambda w: w.cohort == "control")
+        # 50% of 300: binomial standard deviation 8.7, so this range is over 4 deviations.
+        self.assertTrue(110 <= len(control) <= 190, len(control))
+        treated = warnings - control
+        self.assertFalse(control.activity_ids, "the control group gets no call either")
+        self.assertEqual(len(treated.activity_ids), len(treated))
+        for warning in treated[:30] | control[:10]:
+            self._buy(warning.partner_id, 0, 100)
+        rates = {
+            cohort: (count, rate)
+            for cohort, count, rate in self.env["customer.churn.warning"]._read_group(
+                [("partner_id", "in", self.partners.ids)], ["cohort"],
+                ["__count", "won_back_percent:avg"],
+            )
+        }
+        self.assertEqual(rates["treated"][0], len(treated))
+        self.assertAlmostEqual(rates["treated"][1], 100 * 30 / len(treated))
+        self.assertAlmostEqual(rates["control"][1], 100 * 10 / len(control))
