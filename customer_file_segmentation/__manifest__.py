@@ -22,4 +22,5 @@
         "views/res_partner_views.xml",
         "views/menus.xml",
     ],
+    "demo": ["demo/customer_file_segmentation_demo.xml"],
 }

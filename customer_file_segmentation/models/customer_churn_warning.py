@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .customer_rfm_run import float8
+
 WARNING_STATES = [
     ("new", "New"),
     ("in_progress", "In Progress"),
@@ -155,7 +157,7 @@ class CustomerChurnWarning(models.Model):
                  WHERE base.as_of - base.last_date
                        >= %(ratio)s * COALESCE(predicted.rhythm, %(median)s)
                 """,
-                median=median, ratio=config.at_risk_ratio,
+                median=float8(median), ratio=float8(config.at_risk_ratio),
             ),
             SQL(
                 """
@@ -163,7 +165,7 @@ class CustomerChurnWarning(models.Model):
                   FROM customer_rfm_predicted
                  WHERE probability_alive < %s
                 """,
-                config.probability_alive_max,
+                float8(config.probability_alive_max),
             ),
             SQL(
                 """
@@ -172,7 +174,7 @@ class CustomerChurnWarning(models.Model):
                   FROM customer_rfm_base
                  WHERE spend_previous > 0 AND spend_recent <= spend_previous * %s
                 """,
-                1 - drop,
+                float8(1 - drop),
             ),
             SQL(
                 """
@@ -181,7 +183,7 @@ class CustomerChurnWarning(models.Model):
                   FROM customer_rfm_base
                  WHERE orders_previous > 0 AND orders_recent <= orders_previous * %s
                 """,
-                1 - drop,
+                float8(1 - drop),
             ),
         ]
 
@@ -219,6 +221,7 @@ class CustomerChurnWarning(models.Model):
               FROM customer_churn_fired
              GROUP BY partner_id;
             ALTER TABLE customer_churn_scored ADD PRIMARY KEY (partner_id);
+            ANALYZE customer_churn_scored;
             """,
             queries=SQL(" UNION ALL ").join(SQL("(%s)", query) for query in queries),
             churned=config.churned_days,
@@ -268,6 +271,25 @@ class CustomerChurnWarning(models.Model):
             severity=self._severity_case(SQL("COALESCE(scored.score, 0)")),
             as_of=as_of, run=run.id, company=company_id, open=OPEN_STATES,
         ))
+        # One open warning per customer; one closed as lost or false alarm stays closed
+        # until the customer buys again. Collected first, so the insert below anti-joins a
+        # small analysed table whatever the statistics of the warnings table say.
+        self.env.cr.execute(SQL(
+            """
+            DROP TABLE IF EXISTS customer_churn_blocked;
+            CREATE TEMP TABLE customer_churn_blocked ON COMMIT DROP AS
+            SELECT DISTINCT warning.partner_id
+              FROM customer_churn_warning warning
+              JOIN customer_rfm_base base ON base.partner_id = warning.partner_id
+             WHERE warning.company_id = %(company)s
+               AND (warning.state IN %(open)s
+                    OR (warning.state IN ('lost', 'false_alarm')
+                        AND warning.date_closed >= base.last_date));
+            ALTER TABLE customer_churn_blocked ADD PRIMARY KEY (partner_id);
+            ANALYZE customer_churn_blocked;
+            """,
+            company=company_id, open=OPEN_STATES,
+        ))
         new_ids = [row[0] for row in self.env.execute_query(SQL(
             """
             INSERT INTO customer_churn_warning (
@@ -282,17 +304,8 @@ class CustomerChurnWarning(models.Model):
               FROM customer_churn_scored scored
               JOIN res_partner partner ON partner.id = scored.partner_id
              WHERE scored.score >= %(min_score)s
-               AND NOT EXISTS (SELECT 1 FROM customer_churn_warning open_warning
-                                WHERE open_warning.partner_id = scored.partner_id
-                                  AND open_warning.company_id = %(company)s
-                                  AND open_warning.state IN %(open)s)
-               -- a warning closed as lost or false alarm stays closed until the next purchase
-               AND NOT EXISTS (SELECT 1 FROM customer_churn_warning closed
-                                 JOIN customer_rfm_base base ON base.partner_id = closed.partner_id
-                                WHERE closed.partner_id = scored.partner_id
-                                  AND closed.company_id = %(company)s
-                                  AND closed.state IN ('lost', 'false_alarm')
-                                  AND closed.date_closed >= base.last_date)
+               AND NOT EXISTS (SELECT 1 FROM customer_churn_blocked blocked
+                                WHERE blocked.partner_id = scored.partner_id)
             RETURNING id
             """,
             company=company_id, as_of=as_of, severity=self._severity_case(SQL("scored.score")),

@@ -3,7 +3,7 @@ from odoo.exceptions import ValidationError
 
 LIFECYCLE_STAGES = [
     ("prospect", "Prospect"),
-    ("new", "New"),
+    ("new", "New Customer"),
     ("active", "Active"),
     ("regular", "Regular"),
     ("at_risk", "At Risk"),

@@ -10,6 +10,13 @@ from odoo.tools import SQL
 
 from ..tools import bgnbd
 
+
+def float8(value):
+    """A float parameter typed double precision: PostgreSQL reads a bare ``0.5`` as numeric,
+    whose arbitrary-precision arithmetic is many times slower over a million rows."""
+    return SQL("%s::float8", float(value))
+
+
 RUN_MODES = [("full", "Full"), ("incremental", "Incremental"), ("churn", "Churn evaluation")]
 
 
@@ -92,14 +99,13 @@ class CustomerRfmRun(models.Model):
             run.boundaries = self._score_with_bounds(config, bounds)
         else:
             self._load_current_scores(config)
-        if mode != "churn":
-            self._store_scores(config, run, prune=mode == "full")
         warnings = self.env["customer.churn.warning"]
         self._predict(config._bgnbd_params(), config._gamma_gamma_params())
         warnings._score_churn(config, today)
+        self._store_scores(config, prune=mode == "full")
         new_warnings = warnings._apply_churn(config, today, run)
-        self._store_lifecycle(config, run)
         self._update_partners(config, prune=mode == "full")
+        self._store_snapshot(config, run)
         run.write({
             "customer_count": count,
             "warning_count": new_warnings,
@@ -225,91 +231,75 @@ class CustomerRfmRun(models.Model):
     def _build_base(self, config, as_of, partner_ids=None):
         """Aggregate the ledger as of ``as_of`` into ``customer_rfm_base``; return its size.
 
-        Lines are first summed per document, so an order counts once however many lines it
-        has and a credit note nets against the spend of its period.
+        One pass over the lines in (customer, date) index order. Orders are distinct
+        documents, so an order counts once however many lines it has; a credit note is no
+        order but nets the spend of its period when refunds are netted.
         """
         window_start = as_of - relativedelta(months=config.window_months)
-        net = config.net_refunds
+        recent, previous = as_of - timedelta(days=90), as_of - timedelta(days=180)
+        spend = SQL("line.amount") if config.net_refunds \
+            else SQL("CASE WHEN line.is_refund IS NOT TRUE THEN line.amount END")
+        purchase = SQL("line.is_refund IS NOT TRUE")
         self.env.cr.execute(SQL("DROP TABLE IF EXISTS customer_rfm_base"))
         self.env.cr.execute(SQL(
             """
             CREATE TEMP TABLE customer_rfm_base ON COMMIT DROP AS
-            WITH documents AS (
-                SELECT line.commercial_partner_id AS partner_id, line.document_ref,
-                       MIN(line.date) AS date, SUM(line.amount) AS amount,
-                       BOOL_AND(line.is_refund IS TRUE) AS is_refund
-                  FROM customer_purchase_line line
-                 WHERE line.company_id = %(company)s
-                   AND line.date <= %(as_of)s
-                   AND line.source = ANY(%(sources)s)
-                   %(partner_filter)s
-                 GROUP BY line.commercial_partner_id, line.document_ref
-            )
-            SELECT documents.partner_id,
+            SELECT line.commercial_partner_id AS partner_id,
                    %(as_of)s::date AS as_of,
-                   MIN(date) FILTER (WHERE NOT is_refund) AS first_date,
-                   MAX(date) FILTER (WHERE NOT is_refund) AS last_date,
-                   NULL::date AS previous_date,
-                   COUNT(*) FILTER (WHERE NOT is_refund AND date > %(window_start)s)
-                       AS frequency,
-                   COALESCE(SUM(amount) FILTER (WHERE date > %(window_start)s
-                                                  AND (%(net)s OR NOT is_refund)), 0)
+                   MIN(line.date) FILTER (WHERE %(purchase)s) AS first_date,
+                   MAX(line.date) FILTER (WHERE %(purchase)s) AS last_date,
+                   MIN(line.date) FILTER (WHERE %(purchase)s AND line.date > %(won_back)s)
+                       AS return_date,
+                   MAX(line.date) FILTER (WHERE %(purchase)s AND line.date <= %(won_back)s)
+                       AS before_return_date,
+                   COUNT(DISTINCT line.document_ref)
+                       FILTER (WHERE %(purchase)s AND line.date > %(window_start)s) AS frequency,
+                   COALESCE(SUM(%(spend)s) FILTER (WHERE line.date > %(window_start)s), 0)
                        AS monetary,
-                   COUNT(DISTINCT date) FILTER (WHERE NOT is_refund) AS purchase_days,
-                   COUNT(*) FILTER (WHERE NOT is_refund) AS orders,
-                   COALESCE(SUM(amount) FILTER (WHERE NOT is_refund), 0) AS gross_spend,
-                   COALESCE(SUM(amount) FILTER (WHERE date > %(recent)s
-                                                  AND (%(net)s OR NOT is_refund)), 0)
+                   COUNT(DISTINCT line.date) FILTER (WHERE %(purchase)s) AS purchase_days,
+                   COUNT(DISTINCT line.document_ref) FILTER (WHERE %(purchase)s) AS orders,
+                   COALESCE(SUM(line.amount) FILTER (WHERE %(purchase)s), 0) AS gross_spend,
+                   COALESCE(SUM(%(spend)s) FILTER (WHERE line.date > %(recent)s), 0)
                        AS spend_recent,
-                   COALESCE(SUM(amount) FILTER (WHERE date > %(previous)s AND date <= %(recent)s
-                                                  AND (%(net)s OR NOT is_refund)), 0)
+                   COALESCE(SUM(%(spend)s) FILTER (WHERE line.date > %(previous)s
+                                                    AND line.date <= %(recent)s), 0)
                        AS spend_previous,
-                   COUNT(*) FILTER (WHERE NOT is_refund AND date > %(recent)s) AS orders_recent,
-                   COUNT(*) FILTER (WHERE NOT is_refund AND date > %(previous)s
-                                      AND date <= %(recent)s) AS orders_previous
-              FROM documents
-              JOIN res_partner partner ON partner.id = documents.partner_id AND partner.active
-             GROUP BY documents.partner_id
-            HAVING COUNT(*) FILTER (WHERE NOT is_refund) > 0
+                   COUNT(DISTINCT line.document_ref)
+                       FILTER (WHERE %(purchase)s AND line.date > %(recent)s) AS orders_recent,
+                   COUNT(DISTINCT line.document_ref)
+                       FILTER (WHERE %(purchase)s AND line.date > %(previous)s
+                                 AND line.date <= %(recent)s) AS orders_previous
+              FROM customer_purchase_line line
+             WHERE line.company_id = %(company)s
+               AND line.date <= %(as_of)s
+               AND line.source = ANY(%(sources)s)
+               %(partner_filter)s
+             GROUP BY line.commercial_partner_id
+            HAVING COUNT(*) FILTER (WHERE %(purchase)s) > 0
             """,
             company=config.company_id.id,
             as_of=as_of,
+            purchase=purchase,
+            spend=spend,
             sources=config._sources(),
             partner_filter=SQL(
                 "AND line.commercial_partner_id = ANY(%s)", list(partner_ids)
             ) if partner_ids is not None else SQL(),
             window_start=window_start,
-            net=net,
-            recent=as_of - timedelta(days=90),
-            previous=as_of - timedelta(days=180),
+            recent=recent,
+            previous=previous,
+            won_back=as_of - timedelta(days=config.won_back_days),
         ))
-        count = self.env.cr.rowcount
-        self.env.cr.execute(SQL("ALTER TABLE customer_rfm_base ADD PRIMARY KEY (partner_id)"))
-        # The purchase before the last one, only for recent buyers: did they return after a gap?
+        # Archived customers are not scored (there are few: cheaper than a join above).
         self.env.cr.execute(SQL(
             """
-            UPDATE customer_rfm_base base
-               SET previous_date = earlier.date
-              FROM (
-                    SELECT line.commercial_partner_id AS partner_id, MAX(line.date) AS date
-                      FROM customer_purchase_line line
-                      JOIN customer_rfm_base recent
-                        ON recent.partner_id = line.commercial_partner_id
-                     WHERE recent.last_date > %(since)s
-                       AND line.company_id = %(company)s
-                       AND line.source = ANY(%(sources)s)
-                       AND line.is_refund IS NOT TRUE
-                       AND line.date < recent.last_date
-                     GROUP BY line.commercial_partner_id
-                   ) earlier
-             WHERE earlier.partner_id = base.partner_id
-            """,
-            since=as_of - timedelta(days=config.won_back_days),
-            company=config.company_id.id,
-            sources=config._sources(),
+            DELETE FROM customer_rfm_base base USING res_partner partner
+             WHERE partner.id = base.partner_id AND NOT partner.active
+            """
         ))
+        self.env.cr.execute(SQL("ALTER TABLE customer_rfm_base ADD PRIMARY KEY (partner_id)"))
         self.env.cr.execute(SQL("ANALYZE customer_rfm_base"))
-        return count
+        return self.env.execute_query(SQL("SELECT COUNT(*) FROM customer_rfm_base"))[0][0]
 
     @api.model
     def _score_quintiles(self, config):
@@ -318,10 +308,8 @@ class CustomerRfmRun(models.Model):
         Equal values always get the same score: a customer scores by the rank of the first
         customer with the same value, so ties never depend on ids or on the order of rows.
         """
-        self.env.cr.execute(SQL("DROP TABLE IF EXISTS customer_rfm_scored"))
-        self.env.cr.execute(SQL(
+        self._create_scored(config, SQL(
             """
-            CREATE TEMP TABLE customer_rfm_scored ON COMMIT DROP AS
             SELECT partner_id,
                    1 + 5 * (RANK() OVER (ORDER BY last_date) - 1) / COUNT(*) OVER () AS r,
                    1 + 5 * (RANK() OVER (ORDER BY frequency) - 1) / COUNT(*) OVER () AS f,
@@ -329,23 +317,29 @@ class CustomerRfmRun(models.Model):
               FROM customer_rfm_base
             """
         ))
-        self._finish_scores(config)
-        rows = self.env.execute_query(SQL(
-            """
-            SELECT step,
-                   MAX(base.as_of - base.last_date) FILTER (WHERE scored.r >= step),
-                   MIN(base.frequency) FILTER (WHERE scored.f >= step),
-                   MIN(base.monetary) FILTER (WHERE scored.m >= step)
-              FROM generate_series(2, 5) step
-             CROSS JOIN customer_rfm_scored scored
-              JOIN customer_rfm_base base ON base.partner_id = scored.partner_id
-             GROUP BY step ORDER BY step
-            """
-        ))
+        limits = {}
+        for dimension, value, aggregate in (("r", SQL("base.as_of - base.last_date"), "MAX"),
+                                            ("f", SQL("base.frequency"), "MIN"),
+                                            ("m", SQL("base.monetary"), "MIN")):
+            # The limit of score s is the extreme value among customers scoring s or more.
+            per_score = dict(self.env.execute_query(SQL(
+                """
+                SELECT scored.%(score)s, %(aggregate)s(%(value)s)
+                  FROM customer_rfm_scored scored
+                  JOIN customer_rfm_base base ON base.partner_id = scored.partner_id
+                 GROUP BY scored.%(score)s
+                """,
+                score=SQL.identifier(dimension), aggregate=SQL(aggregate), value=value,
+            )))
+            pick = max if aggregate == "MAX" else min
+            limits[dimension] = [
+                pick((per_score[score] for score in per_score if score >= step), default=None)
+                for step in range(2, 6)
+            ]
         return {
-            "recency": [row[1] for row in rows],
-            "frequency": [row[2] for row in rows],
-            "monetary": [None if row[3] is None else float(row[3]) for row in rows],
+            "recency": limits["r"],
+            "frequency": limits["f"],
+            "monetary": [None if value is None else float(value) for value in limits["m"]],
         }
 
     @api.model
@@ -368,50 +362,49 @@ class CustomerRfmRun(models.Model):
                 for limit in limits
             )
 
-        self.env.cr.execute(SQL("DROP TABLE IF EXISTS customer_rfm_scored"))
-        self.env.cr.execute(SQL(
-            """
-            CREATE TEMP TABLE customer_rfm_scored ON COMMIT DROP AS
-            SELECT partner_id, 1 + %(r)s AS r, 1 + %(f)s AS f, 1 + %(m)s AS m
-              FROM customer_rfm_base
-            """,
+        self._create_scored(config, SQL(
+            "SELECT partner_id, 1 + %(r)s AS r, 1 + %(f)s AS f, 1 + %(m)s AS m"
+            "  FROM customer_rfm_base",
             r=steps(SQL("(as_of - last_date)"), bounds["recency"], "<="),
             f=steps(SQL("frequency"), bounds["frequency"], ">="),
             m=steps(SQL("monetary"), bounds["monetary"], ">="),
         ))
-        self._finish_scores(config)
         return bounds
 
     @api.model
-    def _finish_scores(self, config):
-        """Add the FM score, the weighted score, the value tier and the segment."""
+    def _create_scored(self, config, rfm_query):
+        """``customer_rfm_scored`` from a query of (partner_id, r, f, m): adds the FM score,
+        the weighted score, the value tier and the segment in the same statement."""
         cells = self.env["customer.rfm.segment"]._cell_map() or [(0, 0, None)]
         weights = (config.weight_recency, config.weight_frequency, config.weight_monetary)
+        self.env.cr.execute(SQL("DROP TABLE IF EXISTS customer_rfm_scored"))
         self.env.cr.execute(SQL(
             """
-            ALTER TABLE customer_rfm_scored
-                ADD COLUMN fm int, ADD COLUMN weighted float, ADD COLUMN tier varchar,
-                ADD COLUMN segment_id int;
-            UPDATE customer_rfm_scored
-               SET fm = (f + m + 1) / 2,
-                   weighted = (%(wr)s * r + %(wf)s * f + %(wm)s * m) / %(total)s;
-            UPDATE customer_rfm_scored
-               SET tier = CASE WHEN weighted >= %(high)s THEN 'high'
-                               WHEN weighted >= %(medium)s THEN 'medium'
-                               ELSE 'low' END,
-                   segment_id = cell.segment_id
-              FROM (SELECT * FROM unnest(%(cell_r)s::int[], %(cell_fm)s::int[], %(cell_id)s::int[])
-                    AS cell(r, fm, segment_id)) cell
-             WHERE cell.r = customer_rfm_scored.r AND cell.fm = customer_rfm_scored.fm;
-            UPDATE customer_rfm_scored
-               SET tier = CASE WHEN weighted >= %(high)s THEN 'high'
-                               WHEN weighted >= %(medium)s THEN 'medium'
-                               ELSE 'low' END
-             WHERE tier IS NULL;
+            CREATE TEMP TABLE customer_rfm_scored ON COMMIT DROP AS
+            WITH rfm AS (%(rfm)s),
+            weighted AS (
+                SELECT rfm.*, (rfm.f + rfm.m + 1) / 2 AS fm,
+                       (%(wr)s * rfm.r + %(wf)s * rfm.f + %(wm)s * rfm.m) / %(total)s
+                           AS weighted
+                  FROM rfm
+            )
+            SELECT weighted.partner_id, weighted.r, weighted.f, weighted.m, weighted.fm,
+                   weighted.weighted,
+                   CASE WHEN weighted.weighted >= %(high)s THEN 'high'
+                        WHEN weighted.weighted >= %(medium)s THEN 'medium'
+                        ELSE 'low' END::varchar AS tier,
+                   cell.segment_id
+              FROM weighted
+              LEFT JOIN unnest(%(cell_r)s::int[], %(cell_fm)s::int[], %(cell_id)s::int[])
+                   AS cell(r, fm, segment_id)
+                ON cell.r = weighted.r AND cell.fm = weighted.fm;
             ALTER TABLE customer_rfm_scored ADD PRIMARY KEY (partner_id);
+            ANALYZE customer_rfm_scored;
             """,
-            wr=weights[0], wf=weights[1], wm=weights[2], total=sum(weights),
-            high=config.tier_high_min, medium=config.tier_medium_min,
+            rfm=rfm_query,
+            wr=float8(weights[0]), wf=float8(weights[1]), wm=float8(weights[2]),
+            total=float8(sum(weights)),
+            high=float8(config.tier_high_min), medium=float8(config.tier_medium_min),
             cell_r=[cell[0] for cell in cells],
             cell_fm=[cell[1] for cell in cells],
             cell_id=[cell[2] for cell in cells],
@@ -429,14 +422,23 @@ class CustomerRfmRun(models.Model):
                    score.value_tier::varchar AS tier, score.segment_id
               FROM customer_rfm_score score
               JOIN customer_rfm_base base ON base.partner_id = score.partner_id
-             WHERE score.company_id = %s
+             WHERE score.company_id = %s;
+            ALTER TABLE customer_rfm_scored ADD PRIMARY KEY (partner_id);
+            ANALYZE customer_rfm_scored;
             """,
             config.company_id.id,
         ))
 
     @api.model
-    def _store_scores(self, config, run, prune):
-        """Upsert the current score rows, remember where each customer came from, snapshot."""
+    def _store_scores(self, config, prune):
+        """Write one row per evaluated customer with its scores, lifecycle stage and
+        predictions, remembering the segment, tier and stage it comes from.
+
+        The new values go to ``customer_rfm_new``; one ``UPDATE ... FROM`` rewrites the rows
+        whose values changed and one ``INSERT ... SELECT`` adds the customers scored for the
+        first time. The table's fill factor keeps room on each page, so a rewritten row
+        stays on its page without index updates when no indexed column changed.
+        """
         company_id = config.company_id.id
         if prune:
             self.env.cr.execute(SQL(
@@ -450,60 +452,106 @@ class CustomerRfmRun(models.Model):
             ))
         self.env.cr.execute(SQL(
             """
-            INSERT INTO customer_rfm_score AS score (
-                partner_id, commercial_partner_id, company_id, run_id, score_date,
-                first_purchase_date,
-                last_purchase_date, recency_days, frequency, monetary, r_score, f_score,
-                m_score, fm_score, rfm_code, weighted_score, segment_id, value_tier,
-                segment_changed_date, create_uid, create_date, write_uid, write_date)
-            SELECT base.partner_id, base.partner_id, %(company)s, %(run)s, base.as_of,
-                   base.first_date,
-                   base.last_date, base.as_of - base.last_date, base.frequency, base.monetary,
-                   scored.r, scored.f, scored.m, scored.fm,
-                   scored.r::text || scored.f::text || scored.m::text, scored.weighted,
-                   scored.segment_id, scored.tier, base.as_of,
-                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+            DROP TABLE IF EXISTS customer_rfm_new;
+            CREATE TEMP TABLE customer_rfm_new ON COMMIT DROP AS
+            SELECT base.partner_id, base.as_of AS score_date,
+                   base.first_date AS first_purchase_date,
+                   base.last_date AS last_purchase_date,
+                   base.frequency, base.monetary,
+                   scored.r AS r_score, scored.f AS f_score, scored.m AS m_score,
+                   scored.fm AS fm_score,
+                   scored.r::text || scored.f::text || scored.m::text AS rfm_code,
+                   ROUND(scored.weighted::numeric, 2) AS weighted_score,
+                   scored.segment_id, scored.tier AS value_tier,
+                   %(stage)s AS lifecycle_stage,
+                   ROUND(predicted.rhythm::numeric, 1)::float8 AS purchase_rhythm_days,
+                   ROUND(predicted.probability_alive::numeric, 3)::float8 AS probability_alive,
+                   ROUND(predicted.expected_90::numeric, 3)::float8 AS expected_purchases_90d,
+                   ROUND(predicted.order_value::numeric, 2) AS expected_order_value,
+                   ROUND(predicted.clv::numeric, 2) AS clv_12m,
+                   COALESCE(churn.score, 0) AS churn_score
               FROM customer_rfm_base base
               JOIN customer_rfm_scored scored ON scored.partner_id = base.partner_id
-            ON CONFLICT (partner_id, company_id) DO UPDATE SET
-                run_id = EXCLUDED.run_id,
-                score_date = EXCLUDED.score_date,
-                first_purchase_date = EXCLUDED.first_purchase_date,
-                last_purchase_date = EXCLUDED.last_purchase_date,
-                recency_days = EXCLUDED.recency_days,
-                frequency = EXCLUDED.frequency,
-                monetary = EXCLUDED.monetary,
-                r_score = EXCLUDED.r_score,
-                f_score = EXCLUDED.f_score,
-                m_score = EXCLUDED.m_score,
-                fm_score = EXCLUDED.fm_score,
-                rfm_code = EXCLUDED.rfm_code,
-                weighted_score = EXCLUDED.weighted_score,
-                previous_segment_id = score.segment_id,
-                previous_value_tier = score.value_tier,
-                segment_changed_date = CASE
-                    WHEN score.segment_id IS DISTINCT FROM EXCLUDED.segment_id
-                    THEN EXCLUDED.score_date ELSE score.segment_changed_date END,
-                segment_id = EXCLUDED.segment_id,
-                value_tier = EXCLUDED.value_tier,
-                write_uid = EXCLUDED.write_uid,
-                write_date = EXCLUDED.write_date
+              JOIN customer_rfm_predicted predicted ON predicted.partner_id = base.partner_id
+              LEFT JOIN customer_churn_scored churn ON churn.partner_id = base.partner_id;
+            ANALYZE customer_rfm_new;
             """,
-            company=company_id, run=run.id, uid=self.env.uid,
+            stage=self._lifecycle_case(config),
+        ))
+        columns = [
+            "score_date", "first_purchase_date", "last_purchase_date", "frequency",
+            "monetary", "r_score", "f_score", "m_score", "fm_score", "rfm_code",
+            "weighted_score", "segment_id", "value_tier", "lifecycle_stage",
+            "purchase_rhythm_days", "probability_alive", "expected_purchases_90d",
+            "expected_order_value", "clv_12m", "churn_score",
+        ]
+        compared = columns[1:]
+        self.env.cr.execute(SQL(
+            """
+            UPDATE customer_rfm_score score
+               SET %(updates)s,
+                   previous_segment_id = CASE
+                       WHEN score.segment_id IS DISTINCT FROM new.segment_id
+                       THEN score.segment_id ELSE score.previous_segment_id END,
+                   previous_value_tier = CASE
+                       WHEN score.value_tier IS DISTINCT FROM new.value_tier
+                       THEN score.value_tier ELSE score.previous_value_tier END,
+                   previous_lifecycle_stage = CASE
+                       WHEN score.lifecycle_stage IS DISTINCT FROM new.lifecycle_stage
+                       THEN score.lifecycle_stage ELSE score.previous_lifecycle_stage END,
+                   segment_changed_date = CASE
+                       WHEN score.segment_id IS DISTINCT FROM new.segment_id
+                       THEN new.score_date ELSE score.segment_changed_date END,
+                   write_uid = %(uid)s,
+                   write_date = NOW() AT TIME ZONE 'UTC'
+              FROM customer_rfm_new new
+             WHERE score.partner_id = new.partner_id AND score.company_id = %(company)s
+               AND (%(current)s) IS DISTINCT FROM (%(incoming)s)
+            """,
+            updates=SQL(", ").join(
+                SQL("%s = new.%s", SQL.identifier(column), SQL.identifier(column))
+                for column in columns
+            ),
+            current=SQL(", ").join(SQL("score.%s", SQL.identifier(col)) for col in compared),
+            incoming=SQL(", ").join(SQL("new.%s", SQL.identifier(col)) for col in compared),
+            company=company_id,
+            uid=self.env.uid,
         ))
         self.env.cr.execute(SQL(
             """
-            INSERT INTO customer_rfm_snapshot (
-                run_id, company_id, partner_id, snapshot_date, r_score, f_score, m_score,
-                segment_id, value_tier, monetary, create_uid, create_date, write_uid, write_date)
-            SELECT %(run)s, %(company)s, score.partner_id, score.score_date, score.r_score,
-                   score.f_score, score.m_score, score.segment_id, score.value_tier,
-                   score.monetary,
-                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-              FROM customer_rfm_score score
-             WHERE score.run_id = %(run)s
+            INSERT INTO customer_rfm_score (
+                partner_id, commercial_partner_id, company_id, segment_changed_date,
+                %(columns)s, create_uid, create_date, write_uid, write_date)
+            SELECT new.partner_id, new.partner_id, %(company)s, new.score_date,
+                   %(values)s, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s,
+                   NOW() AT TIME ZONE 'UTC'
+              FROM customer_rfm_new new
+             WHERE NOT EXISTS (SELECT 1 FROM customer_rfm_score score
+                                WHERE score.partner_id = new.partner_id
+                                  AND score.company_id = %(company)s)
             """,
-            run=run.id, company=company_id, uid=self.env.uid,
+            columns=SQL(", ").join(SQL.identifier(column) for column in columns),
+            values=SQL(", ").join(SQL("new.%s", SQL.identifier(column)) for column in columns),
+            company=company_id,
+            uid=self.env.uid,
+        ))
+
+    @api.model
+    def _store_snapshot(self, config, run):
+        """Count the company's customers per segment, tier and stage after this run."""
+        self.env.cr.execute(SQL(
+            """
+            INSERT INTO customer_rfm_snapshot (
+                run_id, company_id, snapshot_date, segment_id, value_tier, lifecycle_stage,
+                customer_count, monetary, clv_12m, create_uid, create_date, write_uid, write_date)
+            SELECT %(run)s, %(company)s, %(date)s, segment_id, value_tier, lifecycle_stage,
+                   COUNT(*), SUM(monetary), SUM(clv_12m),
+                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+              FROM customer_rfm_score
+             WHERE company_id = %(company)s
+             GROUP BY segment_id, value_tier, lifecycle_stage
+            """,
+            run=run.id, company=config.company_id.id, date=run.run_date, uid=self.env.uid,
         ))
 
     @api.model
@@ -513,57 +561,73 @@ class CustomerRfmRun(models.Model):
         Probability alive and the Gamma-Gamma value are closed forms computed in SQL. The
         expected number of purchases needs the Gauss hypergeometric function, whose part
         depends only on (repeat purchases, customer age): numpy evaluates it once per
-        distinct pair, far fewer than customers, and SQL joins it back.
+        distinct pair, far fewer than customers, and SQL joins it back. Without a fitted
+        model only the purchase rhythm and the average order value are known.
         """
         self.env.cr.execute(SQL(
-            """
-            DROP TABLE IF EXISTS customer_rfm_predicted;
-            CREATE TEMP TABLE customer_rfm_predicted (
-                partner_id int PRIMARY KEY, rhythm float, probability_alive float,
-                expected_90 float, expected_365 float, order_value float, clv float
-            ) ON COMMIT DROP;
-            INSERT INTO customer_rfm_predicted (partner_id, rhythm, order_value)
-            SELECT partner_id,
-                   CASE WHEN purchase_days > 1
-                        THEN (last_date - first_date)::float / (purchase_days - 1) END,
-                   gross_spend / orders
-              FROM customer_rfm_base;
-            """
+            "DROP TABLE IF EXISTS customer_rfm_predicted;"
+            " DROP TABLE IF EXISTS customer_rfm_expectation"
         ))
+        rhythm = SQL(
+            "CASE WHEN base.purchase_days > 1"
+            " THEN (base.last_date - base.first_date)::float / (base.purchase_days - 1) END"
+        )
         if not params:
+            self.env.cr.execute(SQL(
+                """
+                CREATE TEMP TABLE customer_rfm_predicted ON COMMIT DROP AS
+                SELECT base.partner_id, %s AS rhythm, NULL::float AS probability_alive,
+                       NULL::float AS expected_90, NULL::float AS expected_365,
+                       base.gross_spend::float8 / base.orders AS order_value,
+                       NULL::float AS clv
+                  FROM customer_rfm_base base;
+                ALTER TABLE customer_rfm_predicted ADD PRIMARY KEY (partner_id);
+                ANALYZE customer_rfm_predicted;
+                """,
+                rhythm,
+            ))
             return
         r, alpha, a, b = params
         pairs = self.env.execute_query(SQL(
             "SELECT DISTINCT purchase_days - 1, as_of - first_date FROM customer_rfm_base"
         ))
-        if pairs:
-            x, T = (np.array(column, dtype=float) for column in zip(*pairs, strict=True))
-            zeros = np.zeros_like(x)
-            # With t_x = T and x = 0 the denominator is 1, so this is the numerator alone.
-            head_90 = bgnbd.expected_purchases(params, 90, zeros + x, T, T) * np.where(
-                x > 0, 1 + (a / np.maximum(b + x - 1, 1e-12)), 1.0
-            )
-            head_365 = bgnbd.expected_purchases(params, 365, zeros + x, T, T) * np.where(
-                x > 0, 1 + (a / np.maximum(b + x - 1, 1e-12)), 1.0
-            )
-            self.env.cr.execute(SQL(
-                """
-                DROP TABLE IF EXISTS customer_rfm_expectation;
-                CREATE TEMP TABLE customer_rfm_expectation ON COMMIT DROP AS
-                SELECT * FROM unnest(%s::int[], %s::int[], %s::float[], %s::float[])
-                    AS e(x, age, head_90, head_365);
-                """,
-                [int(value) for value in x], [int(value) for value in T],
-                [float(value) for value in head_90], [float(value) for value in head_365],
-            ))
+        x, T = (np.array(column, dtype=float) for column in zip(*pairs, strict=True)) \
+            if pairs else (np.zeros(0), np.zeros(0))
+        # With t_x = T the denominator of E[X] is 1 + odds·(...): the numerator alone here,
+        # times the factor that the odds multiply, so SQL only divides by (1 + odds).
+        factor = np.where(x > 0, 1 + (a / np.maximum(b + x - 1, 1e-12)), 1.0)
+        head_90 = bgnbd.expected_purchases(params, 90, x, T, T) * factor
+        head_365 = bgnbd.expected_purchases(params, 365, x, T, T) * factor
         self.env.cr.execute(SQL(
             """
-            UPDATE customer_rfm_predicted predicted
-               SET probability_alive = CASE WHEN base.purchase_days > 1
-                       THEN 1 / (1 + odds.value) END,
-                   expected_90 = e.head_90 / (1 + odds.value),
-                   expected_365 = e.head_365 / (1 + odds.value),
-                   order_value = %(order_value)s
+            CREATE TEMP TABLE customer_rfm_expectation ON COMMIT DROP AS
+            SELECT * FROM unnest(%s::int[], %s::int[], %s::float[], %s::float[])
+                AS e(x, age, head_90, head_365);
+            ALTER TABLE customer_rfm_expectation ADD PRIMARY KEY (x, age);
+            ANALYZE customer_rfm_expectation;
+            """,
+            [int(value) for value in x], [int(value) for value in T],
+            [float(value) for value in head_90], [float(value) for value in head_365],
+        ))
+        order_value = SQL(
+            """CASE WHEN base.orders > 1 AND base.gross_spend > 0 THEN
+                   (1 - %(p)s * base.orders / (%(p)s * base.orders + %(q)s - 1))
+                       * (%(v)s * %(p)s / (%(q)s - 1))
+                 + %(p)s * base.orders / (%(p)s * base.orders + %(q)s - 1)
+                       * (base.gross_spend::float8 / base.orders)
+               ELSE base.gross_spend::float8 / base.orders END""",
+            p=float8(gamma[0]), q=float8(gamma[1]), v=float8(gamma[2]),
+        ) if gamma and gamma[1] > 1 else SQL("base.gross_spend::float8 / base.orders")
+        self.env.cr.execute(SQL(
+            """
+            CREATE TEMP TABLE customer_rfm_predicted ON COMMIT DROP AS
+            SELECT base.partner_id, %(rhythm)s AS rhythm,
+                   CASE WHEN base.purchase_days > 1 THEN 1 / (1 + odds.value) END
+                       AS probability_alive,
+                   e.head_90 / (1 + odds.value) AS expected_90,
+                   e.head_365 / (1 + odds.value) AS expected_365,
+                   (%(order_value)s)::float AS order_value,
+                   e.head_365 / (1 + odds.value) * (%(order_value)s)::float AS clv
               FROM customer_rfm_base base
               JOIN customer_rfm_expectation e
                 ON e.x = base.purchase_days - 1 AND e.age = base.as_of - base.first_date
@@ -574,47 +638,12 @@ class CustomerRfmRun(models.Model):
                                      * LN((%(alpha)s + (base.as_of - base.first_date))
                                           / (%(alpha)s + (base.last_date - base.first_date)))))
                           ELSE 0 END AS value
-                   ) odds
-             WHERE base.partner_id = predicted.partner_id;
-            UPDATE customer_rfm_predicted SET clv = expected_365 * order_value;
+                   ) odds;
+            ALTER TABLE customer_rfm_predicted ADD PRIMARY KEY (partner_id);
+            ANALYZE customer_rfm_predicted;
             """,
-            r=r, alpha=alpha, a=a, b=b,
-            order_value=SQL(
-                """CASE WHEN base.orders > 1 AND base.gross_spend > 0 THEN
-                       (1 - %(p)s * base.orders / (%(p)s * base.orders + %(q)s - 1))
-                           * (%(v)s * %(p)s / (%(q)s - 1))
-                     + %(p)s * base.orders / (%(p)s * base.orders + %(q)s - 1)
-                           * (base.gross_spend / base.orders)
-                   ELSE base.gross_spend / base.orders END""",
-                p=gamma[0], q=gamma[1], v=gamma[2],
-            ) if gamma and gamma[1] > 1 else SQL("predicted.order_value"),
-        ))
-
-    @api.model
-    def _store_lifecycle(self, config, run):
-        """Write lifecycle stages and predictions on the score rows of evaluated customers."""
-        self.env.cr.execute(SQL(
-            """
-            UPDATE customer_rfm_score score
-               SET previous_lifecycle_stage = CASE
-                       WHEN score.lifecycle_stage IS DISTINCT FROM stage.value
-                       THEN score.lifecycle_stage ELSE score.previous_lifecycle_stage END,
-                   lifecycle_stage = stage.value,
-                   purchase_rhythm_days = predicted.rhythm,
-                   probability_alive = predicted.probability_alive,
-                   expected_purchases_90d = predicted.expected_90,
-                   expected_order_value = predicted.order_value,
-                   clv_12m = predicted.clv,
-                   churn_score = COALESCE(churn.score, 0),
-                   write_date = NOW() AT TIME ZONE 'UTC'
-              FROM customer_rfm_base base
-              JOIN customer_rfm_predicted predicted ON predicted.partner_id = base.partner_id
-              LEFT JOIN customer_churn_scored churn ON churn.partner_id = base.partner_id
-             CROSS JOIN LATERAL (SELECT %(stage)s AS value) stage
-             WHERE score.partner_id = base.partner_id AND score.company_id = %(company)s
-            """,
-            stage=self._lifecycle_case(config),
-            company=config.company_id.id,
+            rhythm=rhythm, order_value=order_value,
+            r=float8(r), alpha=float8(alpha), a=float8(a), b=float8(b),
         ))
 
     @api.model
@@ -624,9 +653,8 @@ class CustomerRfmRun(models.Model):
             """CASE
                 WHEN base.as_of - base.last_date >= %(churned)s THEN 'churned'
                 WHEN base.as_of - base.last_date >= %(dormant)s THEN 'dormant'
-                WHEN base.previous_date IS NOT NULL
-                     AND base.last_date - base.previous_date >= %(dormant)s
-                     AND base.as_of - base.last_date < %(won_back)s THEN 'won_back'
+                WHEN base.return_date - base.before_return_date >= %(dormant)s
+                     THEN 'won_back'
                 WHEN base.as_of - base.first_date < %(new)s THEN 'new'
                 WHEN base.as_of - base.last_date
                      >= %(ratio)s * COALESCE(predicted.rhythm, %(median)s) THEN 'at_risk'
@@ -634,10 +662,9 @@ class CustomerRfmRun(models.Model):
                 ELSE 'active' END""",
             churned=config.churned_days,
             dormant=config.dormant_days,
-            won_back=config.won_back_days,
             new=config.new_days,
-            ratio=config.at_risk_ratio,
-            median=self._median_rhythm(),
+            ratio=float8(config.at_risk_ratio),
+            median=float8(self._median_rhythm()),
             regular=config.regular_min_orders,
         )
 
