@@ -57,6 +57,11 @@ def main():
     arguments.add_argument("--customers", type=int, default=1_000_000)
     arguments.add_argument("--lines", type=int, default=10_000_000)
     arguments.add_argument("--seed", type=int, default=20261123)
+    arguments.add_argument(
+        "--history-days", type=int, default=560,
+        help="customers start buying within this many days; 560 gives about 10 lines per "
+        "customer, so 10M lines reach all of 1M customers",
+    )
     options = arguments.parse_args()
 
     sys.path.insert(0, f"{sys.path[0]}/..")
@@ -94,9 +99,13 @@ def main():
         print(f"customers: {options.customers:,} in {partners_done - started:.1f} s", flush=True)
 
         def line_rows():
-            written = 0
+            written = buyers = 0
             for partner_id in ids:
-                for order, day in enumerate(demo_data.purchase_dates(rnd, today, 5 * 365)):
+                if written >= options.lines:
+                    break
+                buyers += 1
+                dates = demo_data.purchase_dates(rnd, today, options.history_days)
+                for order, day in enumerate(dates):
                     if written >= options.lines:
                         break
                     document = f"B/{partner_id}/{order}"
@@ -106,7 +115,7 @@ def main():
                         yield (f"{partner_id}\t{partner_id}\t{company_id}\t{day}\timport\t"
                                f"{document}/{code}\t{document}\t{document}\t{product_id}\t"
                                f"{categ_id}\t{qty}\t{qty * price:.2f}\tf\n")
-            print(f"purchase lines generated: {written:,}", flush=True)
+            print(f"purchase lines generated: {written:,} for {buyers:,} customers", flush=True)
 
         # Bulk load: check foreign keys and build indexes once after the COPY, not per row.
         cr.execute(

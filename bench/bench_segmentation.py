@@ -1,0 +1,173 @@
+"""Figures for customer_file_segmentation on a loaded database (see load_million.py).
+
+    python bench/bench_segmentation.py --db cf_bench [--naive 10000] [--fit 100000]
+
+Prints, in one run on the same rows:
+- the baseline: a raw SQL GROUP BY with three NTILE(5) into a temporary table;
+- a full run (RFM, lifecycle, BG/NBD predictions, churn warnings), first and second time,
+  and its ratio to the baseline;
+- an incremental run after 1,000 new orders;
+- the BG/NBD and Gamma-Gamma fit on --fit customers and on every customer;
+- the naive way (an ORM loop per customer) on --naive customers, for the ratio.
+
+Runs inside a transaction that is rolled back: the database is left as it was.
+"""
+
+import sys
+import time
+
+from _odoo_env import odoo_env, parser
+
+
+def timed(env, action):
+    env.flush_all()
+    started = time.perf_counter()
+    result = action()
+    env.flush_all()
+    return time.perf_counter() - started, result
+
+
+def baseline(env, company, today, window_start):
+    """What a hand-written RFM query costs on the same rows (every line of the company up to
+    today, as the pipeline reads them): the yardstick of the full run."""
+    env.cr.execute(
+        """
+        CREATE TEMP TABLE bench_baseline AS
+        SELECT partner_id,
+               NTILE(5) OVER (ORDER BY last_date) AS r,
+               NTILE(5) OVER (ORDER BY frequency) AS f,
+               NTILE(5) OVER (ORDER BY monetary) AS m
+          FROM (SELECT commercial_partner_id AS partner_id, MAX(date) AS last_date,
+                       COUNT(DISTINCT document_ref) FILTER (WHERE date > %s) AS frequency,
+                       SUM(amount) FILTER (WHERE date > %s) AS monetary
+                  FROM customer_purchase_line
+                 WHERE company_id = %s AND date <= %s
+                 GROUP BY commercial_partner_id) per_customer
+        """,
+        [window_start, window_start, company.id, today],
+    )
+    return env.cr.rowcount
+
+
+def add_orders(env, company, count, today):
+    """``count`` one-line imported orders of random existing customers, dated today."""
+    env.cr.execute(
+        """
+        INSERT INTO customer_purchase_line (
+            partner_id, commercial_partner_id, company_id, date, source, external_ref,
+            document_ref, document_name, quantity, amount, is_refund)
+        SELECT partner_id, partner_id, %s, %s, 'import', 'bench:' || partner_id,
+               'bench:' || partner_id, 'BENCH', 1, 100, FALSE
+          FROM (SELECT DISTINCT commercial_partner_id AS partner_id
+                  FROM customer_purchase_line TABLESAMPLE SYSTEM (1)
+                 LIMIT %s) sample
+        """,
+        [company.id, today, count],
+    )
+    return env.cr.rowcount
+
+
+def naive(env, company, partner_ids, today, window_start):
+    """The way many modules do it: read each customer's lines, score in Python, write."""
+    Line = env["customer.purchase.line"]
+    Partner = env["res.partner"]
+    values = {}
+    for partner in Partner.browse(partner_ids):
+        lines = Line.search([
+            ("commercial_partner_id", "=", partner.id), ("company_id", "=", company.id),
+        ])
+        recent = lines.filtered(lambda line: line.date > window_start)
+        values[partner.id] = (
+            (today - max(lines.mapped("date"))).days,
+            len(set(recent.mapped("document_ref"))),
+            sum(recent.mapped("amount")),
+        )
+
+    def quintile(index, reverse=False):
+        ranked = sorted(values, key=lambda pid: values[pid][index], reverse=reverse)
+        return {pid: 1 + 5 * rank // len(ranked) for rank, pid in enumerate(ranked)}
+
+    r, f, m = quintile(0, reverse=True), quintile(1), quintile(2)
+    for partner in Partner.browse(partner_ids):
+        score = (r[partner.id] + f[partner.id] + 2 * m[partner.id]) / 4
+        tier = "high" if score >= 4 else "medium" if score >= 2.5 else "low"
+        partner.write({"value_tier": tier})
+    env.flush_all()
+
+
+def main():
+    arguments = parser(__doc__)
+    arguments.add_argument("--naive", type=int, default=10_000)
+    arguments.add_argument("--fit", type=int, default=100_000)
+    options = arguments.parse_args()
+    sys.path.insert(0, f"{sys.path[0]}/..")
+    with odoo_env(options.config, options.db) as env:
+        from dateutil.relativedelta import relativedelta
+
+        from odoo import fields
+        from odoo.tools import SQL
+
+        company = env.company
+        Run = env["customer.rfm.run"]
+        config = env["customer.rfm.config"]._for_company(company)
+        today = fields.Date.context_today(Run)
+        window_start = today - relativedelta(months=config.window_months)
+        env.cr.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT commercial_partner_id) FROM customer_purchase_line"
+            " WHERE company_id = %s", [company.id],
+        )
+        lines, customers = env.cr.fetchone()
+        print(f"data: {customers:,} customers with {lines:,} purchase lines", flush=True)
+
+        seconds, rows = timed(env, lambda: baseline(env, company, today, window_start))
+        base_seconds = seconds
+        print(f"baseline GROUP BY + 3 × NTILE(5): {rows:,} customers in {seconds:.1f} s",
+              flush=True)
+
+        seconds, _count = timed(env, lambda: Run._build_base(config, today))
+        print(f"ledger aggregated per customer in {seconds:.1f} s", flush=True)
+        fit_ids = [row[0] for row in env.execute_query(SQL(
+            "SELECT partner_id FROM customer_rfm_base ORDER BY partner_id LIMIT %s", options.fit,
+        ))]
+        seconds, values = timed(env, Run._fit_on_base)
+        print(f"BG/NBD + Gamma-Gamma fit on every customer ({values['model_fit_customers']:,}):"
+              f" {seconds:.1f} s (r={values['bgnbd_r']:.3f} alpha={values['bgnbd_alpha']:.1f}"
+              f" a={values['bgnbd_a']:.3f} b={values['bgnbd_b']:.3f})", flush=True)
+        Run._build_base(config, today, fit_ids)
+        seconds, small = timed(env, Run._fit_on_base)
+        print(f"BG/NBD + Gamma-Gamma fit on {small['model_fit_customers']:,} customers:"
+              f" {seconds:.1f} s", flush=True)
+        config.write({**values, "model_fit_date": fields.Datetime.now()})
+
+        for attempt in ("first", "second"):
+            seconds, run = timed(env, lambda: Run._run_company(company, "full"))
+            print(f"full run ({attempt}): {run.customer_count:,} customers, "
+                  f"{run.warning_count:,} new warnings in {seconds:.1f} s "
+                  f"= {seconds / base_seconds:.1f} × baseline", flush=True)
+
+        added = add_orders(env, company, 1000, today)
+        seconds, run = timed(env, lambda: Run._run_company(company, "incremental"))
+        print(f"incremental run after {added:,} new orders: {run.customer_count:,} customers "
+              f"rescored in {seconds:.2f} s", flush=True)
+
+        env.cr.execute(
+            "SELECT partner_id FROM customer_rfm_score WHERE company_id = %s"
+            " ORDER BY partner_id LIMIT %s", [company.id, options.naive],
+        )
+        naive_ids = [row[0] for row in env.cr.fetchall()]
+        seconds, _result = timed(env, lambda: naive(env, company, naive_ids, today,
+                                                    window_start))
+        per_customer = seconds / len(naive_ids)
+        print(f"naive ORM loop on {len(naive_ids):,} customers (RFM and tier only): "
+              f"{seconds:.1f} s, {per_customer * 1000:.2f} ms per customer, "
+              f"≈ {per_customer * customers / 3600:.1f} h for {customers:,}", flush=True)
+        set_seconds, run = timed(
+            env, lambda: Run._run_company(company, "incremental", naive_ids)
+        )
+        print(f"the set-based pipeline on the same {len(naive_ids):,} customers: "
+              f"{set_seconds:.2f} s ({seconds / set_seconds:.0f} × faster)", flush=True)
+        env.cr.rollback()
+
+
+if __name__ == "__main__":
+    main()
