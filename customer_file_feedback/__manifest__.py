@@ -2,12 +2,19 @@
     "name": "Customer File: Feedback",
     "summary": "Reviews, complaints with SLA, CSAT and NPS surveys and improvement measures "
     "for the customer file",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Sales/CRM",
     "author": "Customer File",
     "license": "LGPL-3",
-    "depends": ["customer_file"],
+    "depends": ["customer_file", "mail", "portal", "resource"],
     "data": [
+        "security/ir.model.access.csv",
+        "security/customer_file_feedback_rules.xml",
+        "data/ir_sequence_data.xml",
+        "data/customer_feedback_tag_data.xml",
+        "data/ir_cron_data.xml",
         "views/menus.xml",
+        "views/customer_feedback_views.xml",
+        "views/customer_feedback_config_views.xml",
     ],
 }

@@ -24,7 +24,7 @@ PG_PORT=${CUSTOMER_FILE_PG_PORT:-5432}
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_ROLE=odoo
 # One configuration per checkout, so several work trees can share the cache.
-ODOO_CONF="$CACHE_DIR/odoo-$(printf '%s' "$REPO_DIR" | sha256sum | cut -c1-8).conf"
+ODOO_CONF=${CUSTOMER_FILE_ODOO_CONF:-"$CACHE_DIR/odoo-$(printf '%s' "$REPO_DIR" | sha256sum | cut -c1-8).conf"}
 PYTHON_BIN=${CUSTOMER_FILE_PYTHON:-python3.11}
 ADDONS="customer_file,customer_file_segmentation,customer_file_feedback"
 # The tests also install the bridges (which bring point_of_sale and mass_mailing) to test them.
