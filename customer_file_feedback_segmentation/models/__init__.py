@@ -1,0 +1,2 @@
+from . import customer_rfm_config
+from . import customer_churn_warning
