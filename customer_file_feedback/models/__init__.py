@@ -4,3 +4,6 @@ from . import customer_feedback_sla
 from . import customer_feedback_config
 from . import customer_feedback_request
 from . import customer_improvement_measure
+from . import customer_feedback_report
+from . import customer_feedback_complaint_rate
+from . import res_partner

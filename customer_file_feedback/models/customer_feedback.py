@@ -268,12 +268,22 @@ class CustomerFeedback(models.Model):
 
     # ------------------------------------------------------------------ workflow
 
+    def _next_states(self):
+        """Where this feedback may go from its stage. Feedback that is not a complaint
+        (praise, a review, an answered inquiry) may also be closed while open, without a
+        resolution."""
+        self.ensure_one()
+        targets = TRANSITIONS[self.state]
+        if self.feedback_type != "complaint" and self.state in OPEN_STATES:
+            targets = targets | {"closed"}
+        return targets
+
     def _move_to(self, state):
         labels = dict(self._fields["state"]._description_selection(self.env))
         for feedback in self:
-            if state not in TRANSITIONS[feedback.state]:
+            if state not in feedback._next_states():
                 allowed = ", ".join(
-                    labels[target] for target in sorted(TRANSITIONS[feedback.state])
+                    labels[target] for target in sorted(feedback._next_states())
                 )
                 raise UserError(self.env._(
                     "%(reference)s is %(current)s and cannot become %(target)s; from here it can "

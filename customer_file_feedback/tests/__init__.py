@@ -3,3 +3,9 @@ from . import test_complaint_workflow
 from . import test_complaint_sla
 from . import test_satisfaction
 from . import test_feedback_access
+from . import test_portal
+from . import test_feedback_analysis
+from . import test_improvement_measure
+from . import test_customer_satisfaction_trend
+from . import test_survey_request
+from . import test_survey_page

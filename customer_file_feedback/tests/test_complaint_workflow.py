@@ -81,3 +81,13 @@ class TestComplaintWorkflow(FeedbackCase):
             ("id", "in", (open_complaint | done).ids), ("is_open", "=", False),
         ])
         self.assertEqual(found, done)
+
+    def test_other_feedback_closes_without_a_resolution(self):
+        praise = self._feedback(feedback_type="praise", summary="Friendly staff")
+        praise.action_close()
+        self.assertEqual(praise.state, "closed")
+        self.assertTrue(praise.acknowledged_date)
+        self.assertTrue(praise.closed_date)
+        complaint = self._complaint()
+        with self.assertRaisesRegex(UserError, "cannot become Closed"):
+            complaint.action_close()
