@@ -24,4 +24,7 @@
         "views/customer_improvement_measure_views.xml",
         "views/res_partner_views.xml",
     ],
+    "demo": [
+        "demo/customer_file_feedback_demo.xml",
+    ],
 }

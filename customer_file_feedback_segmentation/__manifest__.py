@@ -10,5 +10,8 @@
         "data/customer_churn_signal_type_data.xml",
         "views/customer_rfm_config_views.xml",
     ],
+    "demo": [
+        "demo/customer_file_feedback_segmentation_demo.xml",
+    ],
     "auto_install": True,
 }

@@ -7,3 +7,4 @@ from . import customer_improvement_measure
 from . import customer_feedback_report
 from . import customer_feedback_complaint_rate
 from . import res_partner
+from . import customer_file_demo_generator
