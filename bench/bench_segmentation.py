@@ -118,6 +118,14 @@ def main():
         )
         lines, customers = env.cr.fetchone()
         print(f"data: {customers:,} customers with {lines:,} purchase lines", flush=True)
+        env.cr.execute(
+            "SELECT (SELECT COUNT(*) FROM customer_rfm_score WHERE company_id = %s),"
+            " (SELECT COUNT(*) FROM customer_churn_warning WHERE company_id = %s)",
+            [company.id, company.id],
+        )
+        scores, warnings = env.cr.fetchone()
+        print(f"before: {scores:,} score rows and {warnings:,} warnings (the first full run"
+              " below is the first ever only when both are 0)", flush=True)
 
         seconds, rows = timed(env, lambda: baseline(env, company, today, window_start))
         base_seconds = seconds

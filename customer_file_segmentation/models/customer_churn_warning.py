@@ -240,7 +240,19 @@ class CustomerChurnWarning(models.Model):
         """Close, update and open warnings from ``customer_churn_scored``; return how many
         were opened."""
         company_id = config.company_id.id
-        self._close_won_back(company_id=company_id)
+        # Only customers whose last purchase is not older than their warning can have been
+        # won back: checking those alone keeps the ledger out of a full scan.
+        bought_since = [row[0] for row in self.env.execute_query(SQL(
+            """
+            SELECT warning.partner_id
+              FROM customer_churn_warning warning
+              JOIN customer_rfm_base base ON base.partner_id = warning.partner_id
+             WHERE warning.company_id = %(company)s AND warning.state IN %(open)s
+               AND base.last_date >= warning.date_detected
+            """,
+            company=company_id, open=OPEN_STATES,
+        ))]
+        self._close_won_back(partner_ids=bought_since, company_id=company_id)
         # Customers past the churn limit are lost, whatever was tried.
         self.env.cr.execute(SQL(
             """
@@ -312,23 +324,39 @@ class CustomerChurnWarning(models.Model):
             control=config.control_group_percent, run=run.id, uid=self.env.uid,
             min_score=config.warning_min_score, open=OPEN_STATES,
         ))]
-        # The signals of every open warning of the evaluated customers are replaced.
+        # The open warnings of the evaluated customers get the signals that fired now; only
+        # signals that changed are deleted and inserted, most stay as they were.
         self.env.cr.execute(SQL(
             """
-            DELETE FROM customer_churn_signal signal
-             USING customer_churn_warning warning
-             WHERE signal.warning_id = warning.id AND warning.company_id = %(company)s
-               AND warning.state IN %(open)s
-               AND warning.partner_id IN (SELECT partner_id FROM customer_rfm_base);
-            INSERT INTO customer_churn_signal (warning_id, type_id, value, points,
-                                               create_uid, create_date, write_uid, write_date)
-            SELECT warning.id, kind.id, fired.value, fired.points,
-                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+            DROP TABLE IF EXISTS customer_churn_signal_new;
+            CREATE TEMP TABLE customer_churn_signal_new ON COMMIT DROP AS
+            SELECT warning.id AS warning_id, kind.id AS type_id,
+                   -- as the column stores it, so that unchanged values compare equal
+                   fired.value::numeric AS value, fired.points
               FROM customer_churn_fired fired
               JOIN customer_churn_signal_type kind ON kind.code = fired.code
               JOIN customer_churn_warning warning
                 ON warning.partner_id = fired.partner_id AND warning.company_id = %(company)s
                AND warning.state IN %(open)s;
+            ANALYZE customer_churn_signal_new;
+            DELETE FROM customer_churn_signal signal
+             USING customer_churn_warning warning
+             WHERE signal.warning_id = warning.id AND warning.company_id = %(company)s
+               AND warning.state IN %(open)s
+               AND warning.partner_id IN (SELECT partner_id FROM customer_rfm_base)
+               AND NOT EXISTS (
+                   SELECT 1 FROM customer_churn_signal_new new
+                    WHERE new.warning_id = signal.warning_id AND new.type_id = signal.type_id
+                      AND new.value IS NOT DISTINCT FROM signal.value
+                      AND new.points IS NOT DISTINCT FROM signal.points);
+            INSERT INTO customer_churn_signal (warning_id, type_id, value, points,
+                                               create_uid, create_date, write_uid, write_date)
+            SELECT new.warning_id, new.type_id, new.value, new.points,
+                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+              FROM customer_churn_signal_new new
+             WHERE NOT EXISTS (SELECT 1 FROM customer_churn_signal signal
+                                WHERE signal.warning_id = new.warning_id
+                                  AND signal.type_id = new.type_id);
             """,
             company=company_id, open=OPEN_STATES, uid=self.env.uid,
         ))

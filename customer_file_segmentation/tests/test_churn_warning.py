@@ -58,6 +58,23 @@ class TestChurnWarning(SegmentationCase):
         self.assertEqual(first.state, "in_progress")
         self.assertEqual(len(first.signal_ids), 3)
 
+    def test_signals_follow_each_evaluation(self):
+        self._run()
+        warning = self._warnings(self.sandra)
+        kept = warning.signal_ids.filtered(lambda signal: signal.type_id.code == "overdue")
+        changed = warning.signal_ids.filtered(lambda signal: signal.type_id.code == "spend_drop")
+        changed.value = 12.0
+        stale = warning.signal_ids[:1].copy({
+            "type_id": self.env.ref("customer_file_segmentation.signal_high_value").id,
+        })
+        self._run("churn")
+        self.assertEqual(
+            {signal.type_id.code: round(signal.value, 2) for signal in warning.signal_ids},
+            {"overdue": 4.0, "spend_drop": 100.0, "frequency_drop": 100.0},
+        )
+        self.assertTrue(kept.exists(), "an unchanged signal is kept as it is")
+        self.assertFalse(stale.exists(), "a signal that no longer fires is removed")
+
     def test_next_purchase_closes_the_warning_as_won_back(self):
         self.config.control_group_percent = 0
         self._run()
