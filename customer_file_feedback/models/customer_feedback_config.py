@@ -51,7 +51,9 @@ class CustomerFeedbackConfig(models.Model):
     )
     nps_interval_days = fields.Integer(
         string="NPS Every (days)", default=180, required=True,
-        help="Each active customer gets an NPS request at most this often.",
+        help="Each active customer gets an NPS request at most this often. Requests are "
+        "spread over the interval: each day asks the share of active customers that reaches "
+        "them all once per interval, those asked longest ago first.",
     )
     nps_active_days = fields.Integer(
         string="Active = Bought Within (days)", default=365, required=True

@@ -181,27 +181,39 @@ class CustomerFeedbackRequest(models.Model):
         ))
 
     def _periodic_nps_candidates(self, company, config, now):
+        """Active customers not asked for an NPS within the interval, spread over it: each
+        day asks the share of active customers that covers them all once per interval,
+        those never or longest ago asked first (a new setup would otherwise mail every
+        customer on its first day)."""
         self.env["customer.purchase.line"].flush_model(
             ["commercial_partner_id", "company_id", "date"]
         )
-        self.flush_model(["commercial_partner_id", "survey_type", "sent_date"])
+        self.flush_model(["commercial_partner_id", "company_id", "survey_type", "sent_date"])
         return self.env.execute_query(SQL(
             """
-            SELECT purchase.commercial_partner_id, NULL
-              FROM customer_purchase_line purchase
-             WHERE purchase.company_id = %(company)s
-               AND purchase.date >= %(active_since)s
-               AND purchase.commercial_partner_id IS NOT NULL
-               AND NOT EXISTS (SELECT 1 FROM customer_feedback_request survey
-                                WHERE survey.commercial_partner_id = purchase.commercial_partner_id
-                                  AND survey.survey_type = 'nps'
-                                  AND survey.sent_date >= %(asked_since)s)
-             GROUP BY purchase.commercial_partner_id
-             ORDER BY MAX(purchase.date), purchase.commercial_partner_id
+            WITH active AS (
+                SELECT commercial_partner_id
+                  FROM customer_purchase_line
+                 WHERE company_id = %(company)s AND date >= %(active_since)s
+                   AND commercial_partner_id IS NOT NULL
+                 GROUP BY commercial_partner_id
+            ), asked AS (
+                SELECT commercial_partner_id, MAX(sent_date) AS last_sent
+                  FROM customer_feedback_request
+                 WHERE company_id = %(company)s AND survey_type = 'nps'
+                 GROUP BY commercial_partner_id
+            )
+            SELECT active.commercial_partner_id, NULL
+              FROM active
+              LEFT JOIN asked ON asked.commercial_partner_id = active.commercial_partner_id
+             WHERE asked.last_sent IS NULL OR asked.last_sent < %(asked_since)s
+             ORDER BY asked.last_sent NULLS FIRST, active.commercial_partner_id
+             LIMIT (SELECT CEIL(COUNT(*) / %(interval)s::float) FROM active)
             """,
             company=company.id,
             active_since=(now - timedelta(days=config.nps_active_days)).date(),
             asked_since=now - timedelta(days=config.nps_interval_days),
+            interval=config.nps_interval_days,
         ))
 
     @api.model

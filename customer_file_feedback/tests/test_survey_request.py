@@ -157,6 +157,27 @@ class TestSurveyRequest(FeedbackCase):
             self.Request._cron_send_surveys()
         self.assertEqual(len(self._requests(company)), 2)
 
+    def test_periodic_nps_is_spread_over_the_interval(self):
+        self.config.write({"survey_periodic_nps": True, "nps_active_days": 365,
+                           "nps_interval_days": 2, "survey_throttle_days": 1})
+        customers = self.env["res.partner"]
+        for index in range(3):
+            customer = self._customer(f"Spread Customer {index}")
+            self._opt_in(customer, f"spread{index}@example.com")
+            self.env["customer.purchase.line"].create({
+                "partner_id": customer.id, "date": NOW.date() - timedelta(days=10),
+                "external_ref": f"spread-{index}", "document_ref": f"spread-{index}",
+                "document_name": f"Import {index}", "quantity": 1, "amount": 50,
+            })
+            customers |= customer
+        self.Request._cron_send_surveys()
+        first_day = customers.filtered(self._requests)
+        self.assertEqual(len(first_day), 2, "3 customers over 2 days: 2 on the first")
+        with freeze_time(NOW + timedelta(days=1)):
+            self.Request._cron_send_surveys()
+        self.assertEqual(customers.filtered(self._requests), customers)
+        self.assertTrue(all(len(self._requests(customer)) == 1 for customer in customers))
+
     # ------------------------------------------------------------------ consent
 
     def test_no_request_without_consent(self):
