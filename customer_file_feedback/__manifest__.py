@@ -24,6 +24,11 @@
         "views/customer_improvement_measure_views.xml",
         "views/res_partner_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "customer_file_feedback/static/tests/tours/*.js",
+        ],
+    },
     "demo": [
         "demo/customer_file_feedback_demo.xml",
     ],

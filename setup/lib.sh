@@ -235,10 +235,22 @@ odoo() {
     "$VENV_DIR/bin/python" -m odoo "$@"
 }
 
+# Debian's odoo-19 drops minified libraries it cannot rebuild; the web client still lists
+# selfie_segmentation.js (Discuss's background blur) in its assets, and the missing file is an
+# error in every browser page, which fails the tours. An empty module takes its place: the
+# blur stays unavailable, as it already is with Debian's package.
+odoo_missing_assets() {
+    local selfie="$ODOO_PY_PATH/odoo/addons/mail/static/lib/selfie_segmentation/selfie_segmentation.js"
+    [ -n "${ODOO_SRC:-}" ] || [ -f "$selfie" ] && return 0
+    mkdir -p "$(dirname "$selfie")"
+    printf '/* Removed from Debian'"'"'s odoo-19 package (minified, no source). */\n' > "$selfie"
+}
+
 provision() {
     check_disk
     system_packages
     odoo_tree
+    odoo_missing_assets
     python_venv
     pg_start
     odoo_config
