@@ -1,3 +1,4 @@
+from . import customer_file_company_settings
 from . import customer_file_record
 from . import customer_tag
 from . import customer_purchase_line

@@ -17,11 +17,7 @@ class CustomerFeedbackConfig(models.Model):
 
     _name = "customer.feedback.config"
     _description = "Customer Feedback Settings"
-    _rec_name = "company_id"
-
-    company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company, ondelete="cascade"
-    )
+    _inherit = ["customer.file.company.settings"]
 
     # Complaints
     resource_calendar_id = fields.Many2one(
@@ -70,8 +66,6 @@ class CustomerFeedbackConfig(models.Model):
         help="Orders delivered or invoiced, and services done, longer ago get no request.",
     )
 
-    _company_unique = models.UniqueIndex("(company_id)", "A company has one feedback setting.")
-
     @api.constrains("nps_interval_days", "nps_active_days", "survey_throttle_days",
                     "survey_expiry_days", "survey_lookback_days")
     def _check_days(self):
@@ -93,11 +87,6 @@ class CustomerFeedbackConfig(models.Model):
             ])
         return super().create(vals_list)
 
-    @api.model
-    def _for_company(self, company):
-        config = self.sudo().search([("company_id", "=", company.id)], limit=1)
-        return config or self.sudo().create({"company_id": company.id})
-
     def _deadlines(self, priority, start):
         """(acknowledge, resolve) deadlines of a complaint of ``priority`` received at
         ``start`` (naive UTC), in working time of the calendar."""
@@ -114,15 +103,3 @@ class CustomerFeedbackConfig(models.Model):
             calendar.plan_hours(sla.acknowledge_hours, start, compute_leaves=True),
             calendar.plan_hours(resolve_hours, start, compute_leaves=True),
         )
-
-    @api.model
-    def _action_open_for_company(self):
-        config = self._for_company(self.env.company)
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Feedback Settings"),
-            "res_model": self._name,
-            "res_id": config.id,
-            "view_mode": "form",
-            "target": "current",
-        }

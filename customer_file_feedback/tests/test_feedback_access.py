@@ -69,3 +69,15 @@ class TestFeedbackAccess(FeedbackCase):
             ("id", "=", foreign.id),
         ])
         self.assertFalse(visible)
+
+    def test_settings_are_one_record_per_company_opened_from_the_menu(self):
+        Config = self.env["customer.feedback.config"]
+        self.assertEqual(Config._for_company(self.company), self.config)
+        other_company = self.env["res.company"].create({"name": "Settings Company"})
+        other = Config._for_company(other_company)
+        self.assertNotEqual(other, self.config)
+        self.assertEqual(Config._for_company(other_company), other)
+        self.assertEqual(len(other.sla_ids), 4, "created with the default service levels")
+        action = Config.with_user(self.manager)._action_open_for_company()
+        self.assertEqual((action["res_model"], action["res_id"]),
+                         ("customer.feedback.config", self.config.id))

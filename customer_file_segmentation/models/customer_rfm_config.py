@@ -18,11 +18,8 @@ class CustomerRfmConfig(models.Model):
 
     _name = "customer.rfm.config"
     _description = "Customer Segmentation Settings"
-    _rec_name = "company_id"
+    _inherit = ["customer.file.company.settings"]
 
-    company_id = fields.Many2one(
-        "res.company", required=True, default=lambda self: self.env.company, ondelete="cascade"
-    )
     currency_id = fields.Many2one(related="company_id.currency_id")
 
     # What counts
@@ -190,11 +187,6 @@ class CustomerRfmConfig(models.Model):
                     "ratio above 1."
                 ))
 
-    @api.model
-    def _for_company(self, company):
-        config = self.sudo().search([("company_id", "=", company.id)], limit=1)
-        return config or self.sudo().create({"company_id": company.id})
-
     def _sources(self):
         self.ensure_one()
         sources = []
@@ -227,15 +219,3 @@ class CustomerRfmConfig(models.Model):
         for config in self:
             self.env["customer.rfm.run"]._fit_churn_model(config)
         return True
-
-    @api.model
-    def _action_open_for_company(self):
-        config = self._for_company(self.env.company)
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Segmentation Settings"),
-            "res_model": self._name,
-            "res_id": config.id,
-            "view_mode": "form",
-            "target": "current",
-        }
