@@ -28,18 +28,19 @@ class CustomerChurnWarning(models.Model):
         return super()._churn_signal_queries(config, as_of) + [
             SQL(
                 """
-                SELECT base.partner_id, 'satisfaction_drop',
+                SELECT scored.partner_id, 'satisfaction_drop',
                        AVG(feedback.satisfaction_score) FILTER (WHERE NOT feedback.recent)
                        - AVG(feedback.satisfaction_score) FILTER (WHERE feedback.recent)
-                  FROM customer_rfm_base base
+                  FROM customer_rfm_scored scored
                   JOIN (SELECT commercial_partner_id, satisfaction_score,
                                feedback_date::date > %(as_of)s::date - %(recent)s AS recent
                           FROM customer_feedback
                          WHERE company_id = %(company)s AND is_scored
                            AND feedback_date::date <= %(as_of)s
                            AND feedback_date::date > %(as_of)s::date - %(recent)s - %(previous)s
-                       ) feedback ON feedback.commercial_partner_id = base.partner_id
-                 GROUP BY base.partner_id
+                       ) feedback ON feedback.commercial_partner_id = scored.partner_id
+                 WHERE scored.lifecycle_stage <> 'churned'
+                 GROUP BY scored.partner_id
                 HAVING AVG(feedback.satisfaction_score) FILTER (WHERE NOT feedback.recent)
                        - AVG(feedback.satisfaction_score) FILTER (WHERE feedback.recent)
                        >= %(drop)s
@@ -49,16 +50,17 @@ class CustomerChurnWarning(models.Model):
             ),
             SQL(
                 """
-                SELECT base.partner_id, 'open_complaints', COUNT(*)::float
-                  FROM customer_rfm_base base
+                SELECT scored.partner_id, 'open_complaints', COUNT(*)::float
+                  FROM customer_rfm_scored scored
                   JOIN customer_feedback complaint
-                    ON complaint.commercial_partner_id = base.partner_id
-                 WHERE complaint.company_id = %(company)s
+                    ON complaint.commercial_partner_id = scored.partner_id
+                 WHERE scored.lifecycle_stage <> 'churned'
+                   AND complaint.company_id = %(company)s
                    AND complaint.feedback_type = 'complaint'
                    AND complaint.feedback_date::date <= %(as_of)s
                    AND (complaint.resolved_date IS NULL
                         OR complaint.resolved_date::date > %(as_of)s)
-                 GROUP BY base.partner_id
+                 GROUP BY scored.partner_id
                 """,
                 as_of=as_of, company=company_id,
             ),

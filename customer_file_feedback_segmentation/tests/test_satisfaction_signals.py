@@ -74,9 +74,8 @@ class TestSatisfactionSignals(SegmentationCase):
         """The feedback signals a backtest with this cutoff sees."""
         run = self.env["customer.rfm.run"]
         self.env.flush_all()
-        run._build_base(self.config, as_of)
-        run._predict(None, None)
-        run._score_quintiles(self.config)
+        count = run._build_base(self.config, as_of)
+        run._score(self.config, run._quintile_bounds(count), None, None)
         self.env["customer.churn.warning"]._score_churn(self.config, as_of)
         rows = self.env.execute_query(SQL(
             "SELECT partner_id, code, value FROM customer_churn_fired"

@@ -82,7 +82,8 @@ class CustomerChurnBacktest(models.Model):
         Run = self.env["customer.rfm.run"]
         cutoff = self.cutoff_date
         self.env.flush_all()
-        if not Run._build_base(config, cutoff):
+        count = Run._build_base(config, cutoff)
+        if not count:
             raise UserError(self.env._(
                 "Nobody had bought anything by %(cutoff)s: nothing to backtest.", cutoff=cutoff
             ))
@@ -96,11 +97,9 @@ class CustomerChurnBacktest(models.Model):
         except UserError:
             params = gamma = None
             model_used = self.env._("Rules only (no repeat buyers before the cutoff)")
-        Run._predict(params, gamma)
-        if config.scoring_method == "quintile":
-            Run._score_quintiles(config)
-        else:
-            Run._score_with_bounds(config, Run._threshold_bounds(config))
+        bounds = Run._quintile_bounds(count) if config.scoring_method == "quintile" \
+            else Run._threshold_bounds(config)
+        Run._score(config, bounds, params, gamma)
         self.env["customer.churn.warning"]._score_churn(config, cutoff)
         rows = self.env.execute_query(SQL(
             """
@@ -112,15 +111,14 @@ class CustomerChurnBacktest(models.Model):
                           AND line.source = ANY(%(sources)s)
                           AND line.is_refund IS NOT TRUE
                           AND line.date > %(cutoff)s AND line.date <= %(end)s)
-              FROM customer_rfm_base base
+              FROM customer_rfm_scored base
               LEFT JOIN customer_churn_scored scored ON scored.partner_id = base.partner_id
-             WHERE base.as_of - base.last_date < %(churned)s
+             WHERE base.lifecycle_stage <> 'churned'
             """,
             company=self.company_id.id,
             sources=config._sources(),
             cutoff=cutoff,
             end=cutoff + timedelta(days=self.horizon_days),
-            churned=config.churned_days,
         ))
         if not rows:
             raise UserError(self.env._("Every customer had already churned at the cutoff."))

@@ -38,7 +38,10 @@ class CustomerChurnWarning(models.Model):
         help="The customer's salesperson when the warning was opened.",
     )
     date_detected = fields.Date(required=True, readonly=True, default=fields.Date.context_today)
-    last_evaluation_date = fields.Date(readonly=True)
+    last_evaluation_date = fields.Date(
+        compute="_compute_last_evaluation_date",
+        help="The last scoring run that evaluated this customer while the warning was open.",
+    )
     score = fields.Integer(readonly=True, aggregator="avg", tracking=True)
     severity = fields.Selection(
         [("low", "Low"), ("medium", "Medium"), ("high", "High"), ("critical", "Critical")],
@@ -75,7 +78,10 @@ class CustomerChurnWarning(models.Model):
     value_tier = fields.Selection(related="partner_id.value_tier")
     rfm_segment_id = fields.Many2one(related="partner_id.rfm_segment_id")
     lifecycle_stage = fields.Selection(related="partner_id.lifecycle_stage")
-    run_id = fields.Many2one("customer.rfm.run", readonly=True, ondelete="set null")
+    run_id = fields.Many2one(
+        "customer.rfm.run", string="Scored by Run", readonly=True, ondelete="set null",
+        help="The run that opened the warning or last changed its score.",
+    )
     color = fields.Integer(compute="_compute_color")
 
     _one_open_warning = models.UniqueIndex(
@@ -85,6 +91,23 @@ class CustomerChurnWarning(models.Model):
     _score_range = models.Constraint(
         "CHECK(score BETWEEN 0 AND 100)", "A churn score is between 0 and 100."
     )
+
+    @api.depends("run_id", "date_closed")
+    def _compute_last_evaluation_date(self):
+        # Full and churn runs evaluate every customer of their company; rewriting each open
+        # warning to record it would cost a write per warning and run.
+        latest = dict(self.env["customer.rfm.run"].sudo()._read_group(
+            [("company_id", "in", self.company_id.ids), ("mode", "in", ("full", "churn"))],
+            ["company_id"], ["run_date:max"],
+        ))
+        for warning in self:
+            dates = [date for date in (latest.get(warning.company_id),
+                                       warning.sudo().run_id.run_date)
+                     if date]
+            evaluated = max(dates, default=warning.date_detected)
+            if warning.date_closed:
+                evaluated = min(evaluated, warning.date_closed)
+            warning.last_evaluation_date = max(evaluated, warning.date_detected)
 
     @api.depends("signal_ids.type_id", "signal_ids.value_display")
     def _compute_signal_summary(self):
@@ -139,92 +162,88 @@ class CustomerChurnWarning(models.Model):
 
         This is the hook other addons extend (``customer_file_feedback`` adds satisfaction
         drops and open complaints): override it, call ``super()`` and append ``SQL``
-        queries. Each query selects customers of the temporary table ``customer_rfm_base``
-        (columns ``partner_id``, ``as_of``, ``first_date``, ``last_date``, ``frequency``,
-        ``monetary``, ``orders``, ``spend_recent``, ``spend_previous``...), must use only data
-        dated up to ``as_of`` (backtests evaluate the past), and returns the ``code`` of an
-        active ``customer.churn.signal.type`` with the value shown in the warning.
+        queries. Each query selects customers of the temporary table ``customer_rfm_scored``
+        that have not churned (``lifecycle_stage <> 'churned'``); its columns are
+        ``partner_id``, ``as_of``, ``first_date``, ``last_date``, ``frequency``,
+        ``monetary``, ``spend_recent``, ``spend_previous``, ``orders_recent``,
+        ``orders_previous``, ``r``, ``f``, ``m``, ``weighted``, ``tier``, ``segment_id``,
+        ``lifecycle_stage``, ``rhythm``, ``reference_rhythm``, ``probability_alive``,
+        ``expected_90``, ``order_value`` and ``clv``. A query must use only data dated up to
+        ``as_of`` (backtests evaluate the past) and returns the ``code`` of an active
+        ``customer.churn.signal.type`` with the value shown in the warning.
         """
-        median = self.env["customer.rfm.run"]._median_rhythm()
-        drop = config.drop_min_percent / 100.0
+        drop = float8(1 - config.drop_min_percent / 100.0)
         return [
             SQL(
                 """
-                SELECT base.partner_id, 'overdue',
-                       (base.as_of - base.last_date) / COALESCE(predicted.rhythm, %(median)s)
-                  FROM customer_rfm_base base
-                  JOIN customer_rfm_predicted predicted ON predicted.partner_id = base.partner_id
-                 WHERE base.as_of - base.last_date
-                       >= %(ratio)s * COALESCE(predicted.rhythm, %(median)s)
+                SELECT partner_id, 'overdue', (as_of - last_date) / reference_rhythm
+                  FROM customer_rfm_scored
+                 WHERE lifecycle_stage <> 'churned'
+                   AND as_of - last_date >= %s * reference_rhythm
                 """,
-                median=float8(median), ratio=float8(config.at_risk_ratio),
+                float8(config.at_risk_ratio),
             ),
             SQL(
                 """
                 SELECT partner_id, 'low_probability_alive', probability_alive
-                  FROM customer_rfm_predicted
-                 WHERE probability_alive < %s
+                  FROM customer_rfm_scored
+                 WHERE lifecycle_stage <> 'churned' AND probability_alive < %s
                 """,
                 float8(config.probability_alive_max),
             ),
             SQL(
                 """
                 SELECT partner_id, 'spend_drop',
-                       LEAST(100, 100 * (1 - spend_recent / spend_previous))
-                  FROM customer_rfm_base
-                 WHERE spend_previous > 0 AND spend_recent <= spend_previous * %s
+                       LEAST(100, 100 * (1 - spend_recent / spend_previous))::float8
+                  FROM customer_rfm_scored
+                 WHERE lifecycle_stage <> 'churned'
+                   AND spend_previous > 0 AND spend_recent <= spend_previous * %s
                 """,
-                float8(1 - drop),
+                drop,
             ),
             SQL(
                 """
                 SELECT partner_id, 'frequency_drop',
-                       100 * (1 - orders_recent::float / orders_previous)
-                  FROM customer_rfm_base
-                 WHERE orders_previous > 0 AND orders_recent <= orders_previous * %s
+                       100 * (1 - orders_recent::float8 / orders_previous)
+                  FROM customer_rfm_scored
+                 WHERE lifecycle_stage <> 'churned'
+                   AND orders_previous > 0 AND orders_recent <= orders_previous * %s
                 """,
-                float8(1 - drop),
+                drop,
             ),
         ]
 
     @api.model
     def _score_churn(self, config, as_of):
-        """Fire the signals for customers of ``customer_rfm_base`` (not yet churned) and sum
-        their points into ``customer_churn_scored``; the signals go to
-        ``customer_churn_fired``."""
+        """Fire the signals for customers of ``customer_rfm_scored`` (not yet churned) into
+        ``customer_churn_fired`` with the points of their type, and sum the points into
+        ``customer_churn_scored``. High value adds its points to customers for whom anything
+        else fired."""
         self.env.flush_all()
         queries = self._churn_signal_queries(config, as_of)
         self.env.cr.execute(SQL(
             """
             DROP TABLE IF EXISTS customer_churn_fired;
-            CREATE TEMP TABLE customer_churn_fired (
-                partner_id int, code varchar, value float, points int
-            ) ON COMMIT DROP;
-            INSERT INTO customer_churn_fired (partner_id, code, value)
-            SELECT fired.partner_id, fired.code, fired.value
+            CREATE TEMP TABLE customer_churn_fired ON COMMIT DROP AS
+            SELECT fired.partner_id, kind.id AS type_id, kind.code, fired.value::float8 AS value,
+                   kind.points
               FROM (%(queries)s) AS fired(partner_id, code, value)
-              JOIN customer_rfm_base base ON base.partner_id = fired.partner_id
-             WHERE base.as_of - base.last_date < %(churned)s;
-            INSERT INTO customer_churn_fired (partner_id, code, value)
-            SELECT scored.partner_id, 'high_value', scored.weighted
+              JOIN customer_churn_signal_type kind ON kind.code = fired.code AND kind.active;
+            INSERT INTO customer_churn_fired (partner_id, type_id, code, value, points)
+            SELECT scored.partner_id, kind.id, kind.code, scored.weighted, kind.points
               FROM customer_rfm_scored scored
+              JOIN customer_churn_signal_type kind ON kind.code = 'high_value' AND kind.active
              WHERE scored.tier = 'high'
                AND scored.partner_id IN (SELECT partner_id FROM customer_churn_fired);
-            UPDATE customer_churn_fired fired
-               SET points = kind.points
-              FROM customer_churn_signal_type kind
-             WHERE kind.code = fired.code AND kind.active;
-            DELETE FROM customer_churn_fired WHERE points IS NULL;
+            ANALYZE customer_churn_fired;
             DROP TABLE IF EXISTS customer_churn_scored;
             CREATE TEMP TABLE customer_churn_scored ON COMMIT DROP AS
             SELECT partner_id, LEAST(100, SUM(points))::int AS score
               FROM customer_churn_fired
              GROUP BY partner_id;
-            ALTER TABLE customer_churn_scored ADD PRIMARY KEY (partner_id);
             ANALYZE customer_churn_scored;
             """,
             queries=SQL(" UNION ALL ").join(SQL("(%s)", query) for query in queries),
-            churned=config.churned_days,
         ))
 
     @api.model
@@ -237,7 +256,7 @@ class CustomerChurnWarning(models.Model):
 
     @api.model
     def _apply_churn(self, config, as_of, run):
-        """Close, update and open warnings from ``customer_churn_scored``; return how many
+        """Close, open and update warnings from ``customer_churn_scored``; return how many
         were opened."""
         company_id = config.company_id.id
         # Only customers whose last purchase is not older than their warning can have been
@@ -246,9 +265,9 @@ class CustomerChurnWarning(models.Model):
             """
             SELECT warning.partner_id
               FROM customer_churn_warning warning
-              JOIN customer_rfm_base base ON base.partner_id = warning.partner_id
+              JOIN customer_rfm_scored scored ON scored.partner_id = warning.partner_id
              WHERE warning.company_id = %(company)s AND warning.state IN %(open)s
-               AND base.last_date >= warning.date_detected
+               AND scored.last_date >= warning.date_detected
             """,
             company=company_id, open=OPEN_STATES,
         ))]
@@ -258,97 +277,70 @@ class CustomerChurnWarning(models.Model):
             """
             UPDATE customer_churn_warning warning
                SET state = 'lost', date_closed = %(as_of)s, won_back_percent = 0
-              FROM customer_rfm_base base
-             WHERE base.partner_id = warning.partner_id AND warning.company_id = %(company)s
-               AND warning.state IN %(open)s
-               AND base.as_of - base.last_date >= %(churned)s
+              FROM customer_rfm_scored scored
+             WHERE scored.partner_id = warning.partner_id AND warning.company_id = %(company)s
+               AND warning.state IN %(open)s AND scored.lifecycle_stage = 'churned'
             RETURNING warning.id
             """,
-            as_of=as_of, company=company_id, open=OPEN_STATES, churned=config.churned_days,
+            as_of=as_of, company=company_id, open=OPEN_STATES,
         ))
         self._unlink_activities([row[0] for row in self.env.cr.fetchall()])
+        new_ids = self._open_warnings(config, as_of, run)
+        # The open warnings of the evaluated customers, keyed: the joins below may then
+        # look rows up in it whatever the planner expects of them.
         self.env.cr.execute(SQL(
             """
-            UPDATE customer_churn_warning warning
-               SET score = COALESCE(scored.score, 0),
-                   severity = %(severity)s,
-                   last_evaluation_date = %(as_of)s,
-                   run_id = %(run)s,
-                   write_date = NOW() AT TIME ZONE 'UTC'
-              FROM customer_rfm_base base
-              LEFT JOIN customer_churn_scored scored ON scored.partner_id = base.partner_id
-             WHERE base.partner_id = warning.partner_id AND warning.company_id = %(company)s
-               AND warning.state IN %(open)s
-            """,
-            severity=self._severity_case(SQL("COALESCE(scored.score, 0)")),
-            as_of=as_of, run=run.id, company=company_id, open=OPEN_STATES,
-        ))
-        # One open warning per customer; one closed as lost or false alarm stays closed
-        # until the customer buys again. Collected first, so the insert below anti-joins a
-        # small analysed table whatever the statistics of the warnings table say.
-        self.env.cr.execute(SQL(
-            """
-            DROP TABLE IF EXISTS customer_churn_blocked;
-            CREATE TEMP TABLE customer_churn_blocked ON COMMIT DROP AS
-            SELECT DISTINCT warning.partner_id
+            DROP TABLE IF EXISTS customer_churn_evaluated;
+            CREATE TEMP TABLE customer_churn_evaluated ON COMMIT DROP AS
+            SELECT warning.id AS warning_id, warning.partner_id,
+                   COALESCE(churn.score, 0) AS score
               FROM customer_churn_warning warning
-              JOIN customer_rfm_base base ON base.partner_id = warning.partner_id
-             WHERE warning.company_id = %(company)s
-               AND (warning.state IN %(open)s
-                    OR (warning.state IN ('lost', 'false_alarm')
-                        AND warning.date_closed >= base.last_date));
-            ALTER TABLE customer_churn_blocked ADD PRIMARY KEY (partner_id);
-            ANALYZE customer_churn_blocked;
+              JOIN customer_rfm_scored scored ON scored.partner_id = warning.partner_id
+              LEFT JOIN customer_churn_scored churn ON churn.partner_id = warning.partner_id
+             WHERE warning.company_id = %(company)s AND warning.state IN %(open)s;
+            ALTER TABLE customer_churn_evaluated ADD PRIMARY KEY (warning_id);
+            ANALYZE customer_churn_evaluated;
             """,
             company=company_id, open=OPEN_STATES,
         ))
-        new_ids = [row[0] for row in self.env.execute_query(SQL(
+        # Open warnings take the new score; only those whose score changed are written.
+        self.env.cr.execute(SQL(
             """
-            INSERT INTO customer_churn_warning (
-                partner_id, commercial_partner_id, company_id, user_id, date_detected,
-                last_evaluation_date, score, severity, state, cohort, won_back_percent, run_id,
-                create_uid, create_date, write_uid, write_date)
-            SELECT scored.partner_id, scored.partner_id, %(company)s, partner.user_id,
-                   %(as_of)s, %(as_of)s, scored.score, %(severity)s, 'new',
-                   CASE WHEN random() * 100 < %(control)s THEN 'control' ELSE 'treated' END,
-                   0, %(run)s,
-                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-              FROM customer_churn_scored scored
-              JOIN res_partner partner ON partner.id = scored.partner_id
-             WHERE scored.score >= %(min_score)s
-               AND NOT EXISTS (SELECT 1 FROM customer_churn_blocked blocked
-                                WHERE blocked.partner_id = scored.partner_id)
-            RETURNING id
+            UPDATE customer_churn_warning warning
+               SET score = evaluated.score, severity = %(severity)s, run_id = %(run)s,
+                   write_date = NOW() AT TIME ZONE 'UTC'
+              FROM customer_churn_evaluated evaluated
+             WHERE evaluated.warning_id = warning.id
+               AND (warning.score, warning.severity)
+                   IS DISTINCT FROM (evaluated.score, %(severity)s)
             """,
-            company=company_id, as_of=as_of, severity=self._severity_case(SQL("scored.score")),
-            control=config.control_group_percent, run=run.id, uid=self.env.uid,
-            min_score=config.warning_min_score, open=OPEN_STATES,
-        ))]
-        # The open warnings of the evaluated customers get the signals that fired now; only
-        # signals that changed are deleted and inserted, most stay as they were.
+            severity=self._severity_case(SQL("evaluated.score")), run=run.id,
+        ))
+        # Their signals become those that fired now: changed values are updated in place,
+        # signals that stopped firing deleted, new ones inserted; most stay as they were.
         self.env.cr.execute(SQL(
             """
             DROP TABLE IF EXISTS customer_churn_signal_new;
             CREATE TEMP TABLE customer_churn_signal_new ON COMMIT DROP AS
-            SELECT warning.id AS warning_id, kind.id AS type_id,
+            SELECT evaluated.warning_id, fired.type_id,
                    -- as the column stores it, so that unchanged values compare equal
                    fired.value::numeric AS value, fired.points
               FROM customer_churn_fired fired
-              JOIN customer_churn_signal_type kind ON kind.code = fired.code
-              JOIN customer_churn_warning warning
-                ON warning.partner_id = fired.partner_id AND warning.company_id = %(company)s
-               AND warning.state IN %(open)s;
+              JOIN customer_churn_evaluated evaluated
+                ON evaluated.partner_id = fired.partner_id;
             ANALYZE customer_churn_signal_new;
+            UPDATE customer_churn_signal signal
+               SET value = new.value, points = new.points,
+                   write_date = NOW() AT TIME ZONE 'UTC'
+              FROM customer_churn_signal_new new
+             WHERE new.warning_id = signal.warning_id AND new.type_id = signal.type_id
+               AND (new.value, new.points) IS DISTINCT FROM (signal.value, signal.points);
             DELETE FROM customer_churn_signal signal
-             USING customer_churn_warning warning
-             WHERE signal.warning_id = warning.id AND warning.company_id = %(company)s
-               AND warning.state IN %(open)s
-               AND warning.partner_id IN (SELECT partner_id FROM customer_rfm_base)
+             USING customer_churn_evaluated evaluated
+             WHERE signal.warning_id = evaluated.warning_id
                AND NOT EXISTS (
                    SELECT 1 FROM customer_churn_signal_new new
-                    WHERE new.warning_id = signal.warning_id AND new.type_id = signal.type_id
-                      AND new.value IS NOT DISTINCT FROM signal.value
-                      AND new.points IS NOT DISTINCT FROM signal.points);
+                    WHERE new.warning_id = signal.warning_id AND new.type_id = signal.type_id);
             INSERT INTO customer_churn_signal (warning_id, type_id, value, points,
                                                create_uid, create_date, write_uid, write_date)
             SELECT new.warning_id, new.type_id, new.value, new.points,
@@ -358,7 +350,7 @@ class CustomerChurnWarning(models.Model):
                                 WHERE signal.warning_id = new.warning_id
                                   AND signal.type_id = new.type_id);
             """,
-            company=company_id, open=OPEN_STATES, uid=self.env.uid,
+            uid=self.env.uid,
         ))
         self._schedule_owner_activities(
             new_ids, as_of + timedelta(days=config.activity_deadline_days)
@@ -366,6 +358,53 @@ class CustomerChurnWarning(models.Model):
         self.invalidate_model()
         self.env["customer.churn.signal"].invalidate_model()
         return len(new_ids)
+
+    @api.model
+    def _open_warnings(self, config, as_of, run):
+        """Open a warning for each customer scoring at least the warning threshold, unless
+        one is open or one was closed as lost or false alarm since their last purchase;
+        return the ids. The blocked customers are collected first, so the insert anti-joins
+        a small analysed table whatever the statistics of the warnings table say."""
+        company_id = config.company_id.id
+        self.env.cr.execute(SQL(
+            """
+            DROP TABLE IF EXISTS customer_churn_blocked;
+            CREATE TEMP TABLE customer_churn_blocked ON COMMIT DROP AS
+            SELECT DISTINCT warning.partner_id
+              FROM customer_churn_warning warning
+              JOIN customer_churn_scored churn ON churn.partner_id = warning.partner_id
+              JOIN customer_rfm_scored scored ON scored.partner_id = warning.partner_id
+             WHERE warning.company_id = %(company)s AND churn.score >= %(min_score)s
+               AND (warning.state IN %(open)s
+                    OR (warning.state IN ('lost', 'false_alarm')
+                        AND warning.date_closed >= scored.last_date));
+            ALTER TABLE customer_churn_blocked ADD PRIMARY KEY (partner_id);
+            ANALYZE customer_churn_blocked;
+            """,
+            company=company_id, open=OPEN_STATES, min_score=config.warning_min_score,
+        ))
+        return [row[0] for row in self.env.execute_query(SQL(
+            """
+            INSERT INTO customer_churn_warning (
+                partner_id, commercial_partner_id, company_id, user_id, date_detected,
+                score, severity, state, cohort, won_back_percent, run_id,
+                create_uid, create_date, write_uid, write_date)
+            SELECT churn.partner_id, churn.partner_id, %(company)s, partner.user_id,
+                   %(as_of)s, churn.score, %(severity)s, 'new',
+                   CASE WHEN random() * 100 < %(control)s THEN 'control' ELSE 'treated' END,
+                   0, %(run)s,
+                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+              FROM customer_churn_scored churn
+              JOIN res_partner partner ON partner.id = churn.partner_id
+             WHERE churn.score >= %(min_score)s
+               AND NOT EXISTS (SELECT 1 FROM customer_churn_blocked blocked
+                                WHERE blocked.partner_id = churn.partner_id)
+            RETURNING id
+            """,
+            company=company_id, as_of=as_of, severity=self._severity_case(SQL("churn.score")),
+            control=config.control_group_percent, run=run.id, uid=self.env.uid,
+            min_score=config.warning_min_score,
+        ))]
 
     @api.model
     def _schedule_owner_activities(self, warning_ids, deadline):

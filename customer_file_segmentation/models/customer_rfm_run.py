@@ -73,39 +73,44 @@ class CustomerRfmRun(models.Model):
 
     @api.model
     def _run_company(self, company, mode, partner_ids=None):
-        """Score one company; ``partner_ids`` restricts incremental and churn runs."""
+        """Score one company; ``partner_ids`` restricts incremental runs.
+
+        Full runs score against fresh limits (quintiles or the configured thresholds);
+        incremental runs (customers with new purchases) and churn runs (every customer, to
+        age recency, stages, predictions and warnings) score against the limits of the last
+        full run, so a customer's scores only move when the customer does.
+        """
         config = self.env["customer.rfm.config"]._for_company(company)
         started = time.monotonic()
         today = fields.Date.context_today(self)
-        if mode == "incremental" and not config.last_full_run_id:
+        if mode != "full" and not config.last_full_run_id:
             mode, partner_ids = "full", None
         if mode == "incremental" and partner_ids is None:
             partner_ids = self._changed_partner_ids(config)
+        if mode != "incremental":
+            partner_ids = None
         self.env.flush_all()
         last_line_id = self.env.execute_query(
             SQL("SELECT COALESCE(MAX(id), 0) FROM customer_purchase_line")
         )[0][0]
+        previous_run = self.sudo().search([("company_id", "=", company.id)], limit=1)
         run = self.sudo().create({
             "company_id": company.id, "mode": mode, "run_date": today,
             "last_line_id": last_line_id,
         })
         count = self._build_base(config, today, partner_ids)
-        if mode == "full":
-            run.boundaries = self._score_quintiles(config) if config.scoring_method == "quintile" \
-                else self._score_with_bounds(config, self._threshold_bounds(config))
-        elif mode == "incremental":
-            bounds = self._threshold_bounds(config) if config.scoring_method == "threshold" \
-                else config.last_full_run_id.boundaries
-            run.boundaries = self._score_with_bounds(config, bounds)
+        if config.scoring_method == "threshold":
+            bounds = self._threshold_bounds(config)
+        elif mode == "full":
+            bounds = self._quintile_bounds(count)
         else:
-            self._load_current_scores(config)
+            bounds = config.last_full_run_id.boundaries
+        run.boundaries = bounds
+        self._score(config, bounds, config._bgnbd_params(), config._gamma_gamma_params())
         warnings = self.env["customer.churn.warning"]
-        self._predict(config._bgnbd_params(), config._gamma_gamma_params())
         warnings._score_churn(config, today)
-        self._store_scores(config, prune=mode == "full")
+        self._store_scores(config, run, previous_run, every_customer=partner_ids is None)
         new_warnings = warnings._apply_churn(config, today, run)
-        self._update_partners(config, prune=mode == "full")
-        self._store_snapshot(config, run)
         run.write({
             "customer_count": count,
             "warning_count": new_warnings,
@@ -297,49 +302,55 @@ class CustomerRfmRun(models.Model):
              WHERE partner.id = base.partner_id AND NOT partner.active
             """
         ))
-        self.env.cr.execute(SQL("ALTER TABLE customer_rfm_base ADD PRIMARY KEY (partner_id)"))
+        # Later steps read the table whole: statistics, no index.
         self.env.cr.execute(SQL("ANALYZE customer_rfm_base"))
         return self.env.execute_query(SQL("SELECT COUNT(*) FROM customer_rfm_base"))[0][0]
 
     @api.model
-    def _score_quintiles(self, config):
-        """Score R, F and M by quintile of the company's customers and return the limits.
+    def _quintile_bounds(self, count):
+        """The limits of scores 2 to 5 that split the customers of ``customer_rfm_base`` by
+        quintile of rank, for recency, frequency and monetary value.
 
-        Equal values always get the same score: a customer scores by the rank of the first
-        customer with the same value, so ties never depend on ids or on the order of rows.
+        A customer's quintile score is 1 + 5 × (customers with a strictly lower value) / all
+        customers, so equal values always score the same and ties never depend on ids or on
+        the order of rows. Score k or more is reached by the values above the m-th smallest
+        one, m = ceil((k - 1) × count / 5): the limit is the smallest such value. One pass
+        finds the m-th values (ordered-set aggregates, no window sort), a second the limits.
         """
-        self._create_scored(config, SQL(
+        if not count:
+            return {"recency": [None] * 4, "frequency": [None] * 4, "monetary": [None] * 4}
+        # percentile_disc(p) is the value at position ceil(p × count): asking for m - 0.5
+        # keeps floating-point rounding off the position.
+        fractions = [(-(-(step - 1) * count // 5) - 0.5) / count for step in range(2, 6)]
+        row = self.env.execute_query(SQL(
             """
-            SELECT partner_id,
-                   1 + 5 * (RANK() OVER (ORDER BY last_date) - 1) / COUNT(*) OVER () AS r,
-                   1 + 5 * (RANK() OVER (ORDER BY frequency) - 1) / COUNT(*) OVER () AS f,
-                   1 + 5 * (RANK() OVER (ORDER BY monetary) - 1) / COUNT(*) OVER () AS m
-              FROM customer_rfm_base
-            """
-        ))
-        limits = {}
-        for dimension, value, aggregate in (("r", SQL("base.as_of - base.last_date"), "MAX"),
-                                            ("f", SQL("base.frequency"), "MIN"),
-                                            ("m", SQL("base.monetary"), "MIN")):
-            # The limit of score s is the extreme value among customers scoring s or more.
-            per_score = dict(self.env.execute_query(SQL(
-                """
-                SELECT scored.%(score)s, %(aggregate)s(%(value)s)
-                  FROM customer_rfm_scored scored
-                  JOIN customer_rfm_base base ON base.partner_id = scored.partner_id
-                 GROUP BY scored.%(score)s
-                """,
-                score=SQL.identifier(dimension), aggregate=SQL(aggregate), value=value,
-            )))
-            pick = max if aggregate == "MAX" else min
-            limits[dimension] = [
-                pick((per_score[score] for score in per_score if score >= step), default=None)
-                for step in range(2, 6)
-            ]
+            WITH cut AS (
+                SELECT PERCENTILE_DISC(%(fractions)s::float8[])
+                           WITHIN GROUP (ORDER BY last_date) AS last_date,
+                       PERCENTILE_DISC(%(fractions)s::float8[])
+                           WITHIN GROUP (ORDER BY frequency) AS frequency,
+                       PERCENTILE_DISC(%(fractions)s::float8[])
+                           WITHIN GROUP (ORDER BY monetary) AS monetary
+                  FROM customer_rfm_base
+            )
+            SELECT %(limits)s FROM customer_rfm_base base CROSS JOIN cut
+            """,
+            fractions=fractions,
+            limits=SQL(", ").join(
+                SQL("%s FILTER (WHERE base.%s > cut.%s[%s])",
+                    aggregate, SQL.identifier(column), SQL.identifier(column), index)
+                for column, aggregate in (
+                    ("last_date", SQL("MAX(base.as_of - base.last_date)")),
+                    ("frequency", SQL("MIN(base.frequency)")),
+                    ("monetary", SQL("MIN(base.monetary)")),
+                )
+                for index in range(1, 5)
+            ),
+        ))[0]
         return {
-            "recency": limits["r"],
-            "frequency": limits["f"],
-            "monetary": [None if value is None else float(value) for value in limits["m"]],
+            "recency": list(row[0:4]),
+            "frequency": list(row[4:8]),
+            "monetary": [None if value is None else float(value) for value in row[8:12]],
         }
 
     @api.model
@@ -354,239 +365,144 @@ class CustomerRfmRun(models.Model):
         }
 
     @api.model
-    def _score_with_bounds(self, config, bounds):
-        """Score each dimension as 1 + the number of limits (scores 2 to 5) it reaches."""
+    def _score(self, config, bounds, params, gamma):
+        """Everything known about each customer of ``customer_rfm_base``, in one statement,
+        into ``customer_rfm_scored``: R, F and M (1 + the number of limits of scores 2 to 5
+        reached), FM, the weighted score, value tier and segment, the BG/NBD and
+        Gamma-Gamma predictions, the lifecycle stage and the rhythm the customer is measured
+        against (``reference_rhythm``: their own, or the median of repeat buyers).
+        """
         def steps(expression, limits, operator):
             return SQL(" + ").join(
                 SQL("COALESCE((%s %s %s)::int, 0)", expression, SQL(operator), limit)
                 for limit in limits
             )
 
-        self._create_scored(config, SQL(
-            "SELECT partner_id, 1 + %(r)s AS r, 1 + %(f)s AS f, 1 + %(m)s AS m"
-            "  FROM customer_rfm_base",
-            r=steps(SQL("(as_of - last_date)"), bounds["recency"], "<="),
-            f=steps(SQL("frequency"), bounds["frequency"], ">="),
-            m=steps(SQL("monetary"), bounds["monetary"], ">="),
-        ))
-        return bounds
-
-    @api.model
-    def _create_scored(self, config, rfm_query):
-        """``customer_rfm_scored`` from a query of (partner_id, r, f, m): adds the FM score,
-        the weighted score, the value tier and the segment in the same statement."""
         cells = self.env["customer.rfm.segment"]._cell_map() or [(0, 0, None)]
         weights = (config.weight_recency, config.weight_frequency, config.weight_monetary)
-        self.env.cr.execute(SQL("DROP TABLE IF EXISTS customer_rfm_scored"))
+        predictions = self._prediction_columns(params, gamma)
         self.env.cr.execute(SQL(
             """
+            DROP TABLE IF EXISTS customer_rfm_scored;
             CREATE TEMP TABLE customer_rfm_scored ON COMMIT DROP AS
-            WITH rfm AS (%(rfm)s),
-            weighted AS (
-                SELECT rfm.*, (rfm.f + rfm.m + 1) / 2 AS fm,
-                       (%(wr)s * rfm.r + %(wf)s * rfm.f + %(wm)s * rfm.m) / %(total)s
-                           AS weighted
-                  FROM rfm
-            )
-            SELECT weighted.partner_id, weighted.r, weighted.f, weighted.m, weighted.fm,
-                   weighted.weighted,
-                   CASE WHEN weighted.weighted >= %(high)s THEN 'high'
-                        WHEN weighted.weighted >= %(medium)s THEN 'medium'
+            SELECT rated.*,
+                   (%(wr)s * rated.r + %(wf)s * rated.f + %(wm)s * rated.m) / %(total)s
+                       AS weighted,
+                   CASE WHEN (%(wr)s * rated.r + %(wf)s * rated.f + %(wm)s * rated.m)
+                             / %(total)s >= %(high)s THEN 'high'
+                        WHEN (%(wr)s * rated.r + %(wf)s * rated.f + %(wm)s * rated.m)
+                             / %(total)s >= %(medium)s THEN 'medium'
                         ELSE 'low' END::varchar AS tier,
-                   cell.segment_id
-              FROM weighted
+                   cell.segment_id,
+                   %(stage)s::varchar AS lifecycle_stage
+              FROM (
+                    SELECT base.partner_id, base.as_of, base.first_date, base.last_date,
+                           base.frequency, base.monetary, base.spend_recent,
+                           base.spend_previous, base.orders_recent, base.orders_previous,
+                           base.return_date, base.before_return_date,
+                           1 + %(r)s AS r, 1 + %(f)s AS f, 1 + %(m)s AS m,
+                           (2 + %(f)s + %(m)s + 1) / 2 AS fm,
+                           COALESCE(%(rhythm)s, %(median)s) AS reference_rhythm,
+                           %(predictions)s
+                      FROM customer_rfm_base base
+                      %(expectation_join)s
+                   ) rated
               LEFT JOIN unnest(%(cell_r)s::int[], %(cell_fm)s::int[], %(cell_id)s::int[])
                    AS cell(r, fm, segment_id)
-                ON cell.r = weighted.r AND cell.fm = weighted.fm;
-            ALTER TABLE customer_rfm_scored ADD PRIMARY KEY (partner_id);
+                ON cell.r = rated.r AND cell.fm = rated.fm;
             ANALYZE customer_rfm_scored;
             """,
-            rfm=rfm_query,
+            r=steps(SQL("(base.as_of - base.last_date)"), bounds["recency"], "<="),
+            f=steps(SQL("base.frequency"), bounds["frequency"], ">="),
+            m=steps(SQL("base.monetary"), bounds["monetary"], ">="),
+            rhythm=self._rhythm(),
+            median=float8(self._median_rhythm()),
+            predictions=predictions,
+            expectation_join=SQL(
+                "JOIN customer_rfm_expectation e"
+                "  ON e.x = base.purchase_days - 1 AND e.age = base.as_of - base.first_date"
+            ) if params else SQL(),
             wr=float8(weights[0]), wf=float8(weights[1]), wm=float8(weights[2]),
             total=float8(sum(weights)),
             high=float8(config.tier_high_min), medium=float8(config.tier_medium_min),
+            stage=self._lifecycle_case(config),
             cell_r=[cell[0] for cell in cells],
             cell_fm=[cell[1] for cell in cells],
             cell_id=[cell[2] for cell in cells],
         ))
 
     @api.model
-    def _load_current_scores(self, config):
-        """A churn-only run reuses the stored scores (for the value tier signal)."""
-        self.env.cr.execute(SQL("DROP TABLE IF EXISTS customer_rfm_scored"))
-        self.env.cr.execute(SQL(
-            """
-            CREATE TEMP TABLE customer_rfm_scored ON COMMIT DROP AS
-            SELECT score.partner_id, score.r_score AS r, score.f_score AS f,
-                   score.m_score AS m, score.fm_score AS fm, score.weighted_score AS weighted,
-                   score.value_tier::varchar AS tier, score.segment_id
-              FROM customer_rfm_score score
-              JOIN customer_rfm_base base ON base.partner_id = score.partner_id
-             WHERE score.company_id = %s;
-            ALTER TABLE customer_rfm_scored ADD PRIMARY KEY (partner_id);
-            ANALYZE customer_rfm_scored;
-            """,
-            config.company_id.id,
-        ))
+    def _rhythm(self):
+        """A repeat buyer's own purchase rhythm: days between their purchase days."""
+        return SQL(
+            "CASE WHEN base.purchase_days > 1"
+            " THEN (base.last_date - base.first_date)::float8 / (base.purchase_days - 1) END"
+        )
 
     @api.model
-    def _store_scores(self, config, prune):
-        """Write one row per evaluated customer with its scores, lifecycle stage and
-        predictions, remembering the segment, tier and stage it comes from.
-
-        The new values go to ``customer_rfm_new``; one ``UPDATE ... FROM`` rewrites the rows
-        whose values changed and one ``INSERT ... SELECT`` adds the customers scored for the
-        first time. The table's fill factor keeps room on each page, so a rewritten row
-        stays on its page without index updates when no indexed column changed.
-        """
-        company_id = config.company_id.id
-        if prune:
-            self.env.cr.execute(SQL(
-                """
-                DELETE FROM customer_rfm_score score
-                 WHERE score.company_id = %s
-                   AND NOT EXISTS (SELECT 1 FROM customer_rfm_base base
-                                    WHERE base.partner_id = score.partner_id)
-                """,
-                company_id,
-            ))
-        self.env.cr.execute(SQL(
-            """
-            DROP TABLE IF EXISTS customer_rfm_new;
-            CREATE TEMP TABLE customer_rfm_new ON COMMIT DROP AS
-            SELECT base.partner_id, base.as_of AS score_date,
-                   base.first_date AS first_purchase_date,
-                   base.last_date AS last_purchase_date,
-                   base.frequency, base.monetary,
-                   scored.r AS r_score, scored.f AS f_score, scored.m AS m_score,
-                   scored.fm AS fm_score,
-                   scored.r::text || scored.f::text || scored.m::text AS rfm_code,
-                   ROUND(scored.weighted::numeric, 2) AS weighted_score,
-                   scored.segment_id, scored.tier AS value_tier,
-                   %(stage)s AS lifecycle_stage,
-                   ROUND(predicted.rhythm::numeric, 1)::float8 AS purchase_rhythm_days,
-                   ROUND(predicted.probability_alive::numeric, 3)::float8 AS probability_alive,
-                   ROUND(predicted.expected_90::numeric, 3)::float8 AS expected_purchases_90d,
-                   ROUND(predicted.order_value::numeric, 2) AS expected_order_value,
-                   ROUND(predicted.clv::numeric, 2) AS clv_12m,
-                   COALESCE(churn.score, 0) AS churn_score
-              FROM customer_rfm_base base
-              JOIN customer_rfm_scored scored ON scored.partner_id = base.partner_id
-              JOIN customer_rfm_predicted predicted ON predicted.partner_id = base.partner_id
-              LEFT JOIN customer_churn_scored churn ON churn.partner_id = base.partner_id;
-            ANALYZE customer_rfm_new;
-            """,
-            stage=self._lifecycle_case(config),
+    def _median_rhythm(self):
+        """Median days between purchases of the repeat buyers being evaluated (one-time
+        buyers are measured against it); 90 days when nobody has bought twice."""
+        rows = self.env.execute_query(SQL(
+            "SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY %s)"
+            "  FROM customer_rfm_base base WHERE base.purchase_days > 1"
+            "   AND base.last_date > base.first_date",
+            self._rhythm(),
         ))
-        columns = [
-            "score_date", "first_purchase_date", "last_purchase_date", "frequency",
-            "monetary", "r_score", "f_score", "m_score", "fm_score", "rfm_code",
-            "weighted_score", "segment_id", "value_tier", "lifecycle_stage",
-            "purchase_rhythm_days", "probability_alive", "expected_purchases_90d",
-            "expected_order_value", "clv_12m", "churn_score",
-        ]
-        compared = columns[1:]
-        self.env.cr.execute(SQL(
-            """
-            UPDATE customer_rfm_score score
-               SET %(updates)s,
-                   previous_segment_id = CASE
-                       WHEN score.segment_id IS DISTINCT FROM new.segment_id
-                       THEN score.segment_id ELSE score.previous_segment_id END,
-                   previous_value_tier = CASE
-                       WHEN score.value_tier IS DISTINCT FROM new.value_tier
-                       THEN score.value_tier ELSE score.previous_value_tier END,
-                   previous_lifecycle_stage = CASE
-                       WHEN score.lifecycle_stage IS DISTINCT FROM new.lifecycle_stage
-                       THEN score.lifecycle_stage ELSE score.previous_lifecycle_stage END,
-                   segment_changed_date = CASE
-                       WHEN score.segment_id IS DISTINCT FROM new.segment_id
-                       THEN new.score_date ELSE score.segment_changed_date END,
-                   write_uid = %(uid)s,
-                   write_date = NOW() AT TIME ZONE 'UTC'
-              FROM customer_rfm_new new
-             WHERE score.partner_id = new.partner_id AND score.company_id = %(company)s
-               AND (%(current)s) IS DISTINCT FROM (%(incoming)s)
-            """,
-            updates=SQL(", ").join(
-                SQL("%s = new.%s", SQL.identifier(column), SQL.identifier(column))
-                for column in columns
-            ),
-            current=SQL(", ").join(SQL("score.%s", SQL.identifier(col)) for col in compared),
-            incoming=SQL(", ").join(SQL("new.%s", SQL.identifier(col)) for col in compared),
-            company=company_id,
-            uid=self.env.uid,
-        ))
-        self.env.cr.execute(SQL(
-            """
-            INSERT INTO customer_rfm_score (
-                partner_id, commercial_partner_id, company_id, segment_changed_date,
-                %(columns)s, create_uid, create_date, write_uid, write_date)
-            SELECT new.partner_id, new.partner_id, %(company)s, new.score_date,
-                   %(values)s, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s,
-                   NOW() AT TIME ZONE 'UTC'
-              FROM customer_rfm_new new
-             WHERE NOT EXISTS (SELECT 1 FROM customer_rfm_score score
-                                WHERE score.partner_id = new.partner_id
-                                  AND score.company_id = %(company)s)
-            """,
-            columns=SQL(", ").join(SQL.identifier(column) for column in columns),
-            values=SQL(", ").join(SQL("new.%s", SQL.identifier(column)) for column in columns),
-            company=company_id,
-            uid=self.env.uid,
-        ))
+        return rows[0][0] or 90.0
 
     @api.model
-    def _store_snapshot(self, config, run):
-        """Count the company's customers per segment, tier and stage after this run."""
-        self.env.cr.execute(SQL(
-            """
-            INSERT INTO customer_rfm_snapshot (
-                run_id, company_id, snapshot_date, segment_id, value_tier, lifecycle_stage,
-                customer_count, monetary, clv_12m, create_uid, create_date, write_uid, write_date)
-            SELECT %(run)s, %(company)s, %(date)s, segment_id, value_tier, lifecycle_stage,
-                   COUNT(*), SUM(monetary), SUM(clv_12m),
-                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-              FROM customer_rfm_score
-             WHERE company_id = %(company)s
-             GROUP BY segment_id, value_tier, lifecycle_stage
-            """,
-            run=run.id, company=config.company_id.id, date=run.run_date, uid=self.env.uid,
-        ))
-
-    @api.model
-    def _predict(self, params, gamma):
-        """BG/NBD and Gamma-Gamma predictions per customer into ``customer_rfm_predicted``.
+    def _prediction_columns(self, params, gamma):
+        """The prediction columns of ``_score``: rhythm, probability alive, expected
+        purchases in 90 days, expected order value and 12-month CLV.
 
         Probability alive and the Gamma-Gamma value are closed forms computed in SQL. The
         expected number of purchases needs the Gauss hypergeometric function, whose part
         depends only on (repeat purchases, customer age): numpy evaluates it once per
-        distinct pair, far fewer than customers, and SQL joins it back. Without a fitted
-        model only the purchase rhythm and the average order value are known.
+        distinct pair, far fewer than customers, into ``customer_rfm_expectation`` that SQL
+        joins. Without a fitted model only the rhythm and the average order value are known.
         """
-        self.env.cr.execute(SQL(
-            "DROP TABLE IF EXISTS customer_rfm_predicted;"
-            " DROP TABLE IF EXISTS customer_rfm_expectation"
-        ))
-        rhythm = SQL(
-            "CASE WHEN base.purchase_days > 1"
-            " THEN (base.last_date - base.first_date)::float / (base.purchase_days - 1) END"
-        )
+        rhythm = self._rhythm()
         if not params:
-            self.env.cr.execute(SQL(
-                """
-                CREATE TEMP TABLE customer_rfm_predicted ON COMMIT DROP AS
-                SELECT base.partner_id, %s AS rhythm, NULL::float AS probability_alive,
-                       NULL::float AS expected_90, NULL::float AS expected_365,
-                       base.gross_spend::float8 / base.orders AS order_value,
-                       NULL::float AS clv
-                  FROM customer_rfm_base base;
-                ALTER TABLE customer_rfm_predicted ADD PRIMARY KEY (partner_id);
-                ANALYZE customer_rfm_predicted;
-                """,
-                rhythm,
-            ))
-            return
+            return SQL(
+                """%(rhythm)s AS rhythm, NULL::float8 AS probability_alive,
+                   NULL::float8 AS expected_90,
+                   base.gross_spend::float8 / base.orders AS order_value,
+                   NULL::float8 AS clv""",
+                rhythm=rhythm,
+            )
+        self._create_expectations(params)
+        r, alpha, a, b = params
+        odds = SQL(
+            """(CASE WHEN base.purchase_days > 1
+                THEN %(a)s / (%(b)s + base.purchase_days - 2)
+                     * EXP(LEAST(700, (%(r)s + base.purchase_days - 1)
+                           * LN((%(alpha)s + (base.as_of - base.first_date))
+                                / (%(alpha)s + (base.last_date - base.first_date)))))
+                ELSE 0 END)""",
+            r=float8(r), alpha=float8(alpha), a=float8(a), b=float8(b),
+        )
+        order_value = SQL(
+            """(CASE WHEN base.orders > 1 AND base.gross_spend > 0 THEN
+                   (1 - %(p)s * base.orders / (%(p)s * base.orders + %(q)s - 1))
+                       * (%(v)s * %(p)s / (%(q)s - 1))
+                 + %(p)s * base.orders / (%(p)s * base.orders + %(q)s - 1)
+                       * (base.gross_spend::float8 / base.orders)
+               ELSE base.gross_spend::float8 / base.orders END)""",
+            p=float8(gamma[0]), q=float8(gamma[1]), v=float8(gamma[2]),
+        ) if gamma and gamma[1] > 1 else SQL("(base.gross_spend::float8 / base.orders)")
+        return SQL(
+            """%(rhythm)s AS rhythm,
+               CASE WHEN base.purchase_days > 1 THEN 1 / (1 + %(odds)s) END
+                   AS probability_alive,
+               e.head_90 / (1 + %(odds)s) AS expected_90,
+               %(order_value)s AS order_value,
+               e.head_365 / (1 + %(odds)s) * %(order_value)s AS clv""",
+            rhythm=rhythm, odds=odds, order_value=order_value,
+        )
+
+    @api.model
+    def _create_expectations(self, params):
         r, alpha, a, b = params
         pairs = self.env.execute_query(SQL(
             "SELECT DISTINCT purchase_days - 1, as_of - first_date FROM customer_rfm_base"
@@ -600,50 +516,14 @@ class CustomerRfmRun(models.Model):
         head_365 = bgnbd.expected_purchases(params, 365, x, T, T) * factor
         self.env.cr.execute(SQL(
             """
+            DROP TABLE IF EXISTS customer_rfm_expectation;
             CREATE TEMP TABLE customer_rfm_expectation ON COMMIT DROP AS
-            SELECT * FROM unnest(%s::int[], %s::int[], %s::float[], %s::float[])
+            SELECT * FROM unnest(%s::int[], %s::int[], %s::float8[], %s::float8[])
                 AS e(x, age, head_90, head_365);
-            ALTER TABLE customer_rfm_expectation ADD PRIMARY KEY (x, age);
             ANALYZE customer_rfm_expectation;
             """,
             [int(value) for value in x], [int(value) for value in T],
             [float(value) for value in head_90], [float(value) for value in head_365],
-        ))
-        order_value = SQL(
-            """CASE WHEN base.orders > 1 AND base.gross_spend > 0 THEN
-                   (1 - %(p)s * base.orders / (%(p)s * base.orders + %(q)s - 1))
-                       * (%(v)s * %(p)s / (%(q)s - 1))
-                 + %(p)s * base.orders / (%(p)s * base.orders + %(q)s - 1)
-                       * (base.gross_spend::float8 / base.orders)
-               ELSE base.gross_spend::float8 / base.orders END""",
-            p=float8(gamma[0]), q=float8(gamma[1]), v=float8(gamma[2]),
-        ) if gamma and gamma[1] > 1 else SQL("base.gross_spend::float8 / base.orders")
-        self.env.cr.execute(SQL(
-            """
-            CREATE TEMP TABLE customer_rfm_predicted ON COMMIT DROP AS
-            SELECT base.partner_id, %(rhythm)s AS rhythm,
-                   CASE WHEN base.purchase_days > 1 THEN 1 / (1 + odds.value) END
-                       AS probability_alive,
-                   e.head_90 / (1 + odds.value) AS expected_90,
-                   e.head_365 / (1 + odds.value) AS expected_365,
-                   (%(order_value)s)::float AS order_value,
-                   e.head_365 / (1 + odds.value) * (%(order_value)s)::float AS clv
-              FROM customer_rfm_base base
-              JOIN customer_rfm_expectation e
-                ON e.x = base.purchase_days - 1 AND e.age = base.as_of - base.first_date
-             CROSS JOIN LATERAL (
-                   SELECT CASE WHEN base.purchase_days > 1
-                          THEN %(a)s / (%(b)s + base.purchase_days - 2)
-                               * EXP(LEAST(700, (%(r)s + base.purchase_days - 1)
-                                     * LN((%(alpha)s + (base.as_of - base.first_date))
-                                          / (%(alpha)s + (base.last_date - base.first_date)))))
-                          ELSE 0 END AS value
-                   ) odds;
-            ALTER TABLE customer_rfm_predicted ADD PRIMARY KEY (partner_id);
-            ANALYZE customer_rfm_predicted;
-            """,
-            rhythm=rhythm, order_value=order_value,
-            r=float8(r), alpha=float8(alpha), a=float8(a), b=float8(b),
         ))
 
     @api.model
@@ -651,44 +531,176 @@ class CustomerRfmRun(models.Model):
         """The lifecycle rules, first match wins (the settings form documents them)."""
         return SQL(
             """CASE
-                WHEN base.as_of - base.last_date >= %(churned)s THEN 'churned'
-                WHEN base.as_of - base.last_date >= %(dormant)s THEN 'dormant'
-                WHEN base.return_date - base.before_return_date >= %(dormant)s
+                WHEN rated.as_of - rated.last_date >= %(churned)s THEN 'churned'
+                WHEN rated.as_of - rated.last_date >= %(dormant)s THEN 'dormant'
+                WHEN rated.return_date - rated.before_return_date >= %(dormant)s
                      THEN 'won_back'
-                WHEN base.as_of - base.first_date < %(new)s THEN 'new'
-                WHEN base.as_of - base.last_date
-                     >= %(ratio)s * COALESCE(predicted.rhythm, %(median)s) THEN 'at_risk'
-                WHEN base.frequency >= %(regular)s THEN 'regular'
+                WHEN rated.as_of - rated.first_date < %(new)s THEN 'new'
+                WHEN rated.as_of - rated.last_date >= %(ratio)s * rated.reference_rhythm
+                     THEN 'at_risk'
+                WHEN rated.frequency >= %(regular)s THEN 'regular'
                 ELSE 'active' END""",
             churned=config.churned_days,
             dormant=config.dormant_days,
             new=config.new_days,
             ratio=float8(config.at_risk_ratio),
-            median=float8(self._median_rhythm()),
             regular=config.regular_min_orders,
         )
 
-    @api.model
-    def _median_rhythm(self):
-        """Median days between purchases of the repeat buyers being evaluated (one-time
-        buyers are measured against it); 90 days when nobody has bought twice."""
-        rows = self.env.execute_query(SQL(
-            "SELECT PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY rhythm)"
-            "  FROM customer_rfm_predicted WHERE rhythm > 0"
-        ))
-        return rows[0][0] or 90.0
+    # ------------------------------------------------------------------ storing
+
+    # (column of customer.rfm.score, value from customer_rfm_scored / customer_churn_scored)
+    _SCORE_COLUMNS = (
+        ("first_purchase_date", "scored.first_date"),
+        ("last_purchase_date", "scored.last_date"),
+        ("frequency", "scored.frequency"),
+        ("monetary", "scored.monetary"),
+        ("r_score", "scored.r"),
+        ("f_score", "scored.f"),
+        ("m_score", "scored.m"),
+        ("fm_score", "scored.fm"),
+        ("rfm_code", "scored.r::text || scored.f::text || scored.m::text"),
+        ("weighted_score", "ROUND(scored.weighted::numeric, 2)"),
+        ("segment_id", "scored.segment_id"),
+        ("value_tier", "scored.tier"),
+        ("lifecycle_stage", "scored.lifecycle_stage"),
+        ("purchase_rhythm_days", "ROUND(scored.rhythm::numeric, 1)"),
+        ("probability_alive", "ROUND(scored.probability_alive::numeric, 3)"),
+        ("expected_purchases_90d", "ROUND(scored.expected_90::numeric, 3)"),
+        ("expected_order_value", "ROUND(scored.order_value::numeric, 2)"),
+        ("clv_12m", "ROUND(scored.clv::numeric, 2)"),
+        ("churn_score", "COALESCE(churn.score, 0)"),
+    )
+    # Values whose change is remembered as the customer's movement.
+    _TRACKED_COLUMNS = (
+        ("segment_id", "previous_segment_id"),
+        ("value_tier", "previous_value_tier"),
+        ("lifecycle_stage", "previous_lifecycle_stage"),
+    )
 
     @api.model
-    def _update_partners(self, config, prune):
+    def _store_scores(self, config, run, previous_run, every_customer):
+        """Write the current scores of the evaluated customers, then the partner mirror and
+        the snapshot of this run.
+
+        ``customer_rfm_new`` holds the rows to write: customers whose values differ from
+        their stored row (with the old values the movement and the snapshot need), new
+        customers (no ``score_id``) and, when every customer was evaluated, the stored rows
+        of customers who no longer qualify (``stale``). Most customers change nothing on
+        most days and never leave the comparison; the table's fill factor keeps room on
+        each page so a rewritten row stays on its page.
+        """
+        company_id = config.company_id.id
+        columns = [column for column, _value in self._SCORE_COLUMNS]
+
+        def listed(alias, names):
+            return SQL(", ").join(SQL("%s.%s", SQL.identifier(alias), SQL.identifier(name))
+                                  for name in names)
+
+        self.env.cr.execute(SQL(
+            """
+            DROP TABLE IF EXISTS customer_rfm_new;
+            CREATE TEMP TABLE customer_rfm_new ON COMMIT DROP AS
+            SELECT COALESCE(new.partner_id, score.partner_id) AS partner_id,
+                   score.id AS score_id, new.partner_id IS NULL AS stale,
+                   %(incoming)s,
+                   %(old)s,
+                   score.monetary AS old_monetary, score.clv_12m AS old_clv_12m
+              FROM (SELECT scored.partner_id AS new_partner_id, %(values)s
+                      FROM customer_rfm_scored scored
+                      LEFT JOIN customer_churn_scored churn
+                        ON churn.partner_id = scored.partner_id) new(partner_id, %(names)s)
+              %(join)s (SELECT * FROM customer_rfm_score WHERE company_id = %(company)s) score
+                ON score.partner_id = new.partner_id
+             WHERE (%(current)s) IS DISTINCT FROM (%(incoming)s);
+            ANALYZE customer_rfm_new;
+            """,
+            old=SQL(", ").join(
+                SQL("score.%s AS %s", SQL.identifier(column), SQL.identifier(f"old_{column}"))
+                for column, _previous in self._TRACKED_COLUMNS
+            ),
+            current=listed("score", columns),
+            incoming=listed("new", columns),
+            values=SQL(", ").join(SQL(value) for _column, value in self._SCORE_COLUMNS),
+            names=SQL(", ").join(SQL.identifier(column) for column in columns),
+            join=SQL("FULL JOIN") if every_customer else SQL("LEFT JOIN"),
+            company=company_id,
+        ))
+        pruned = [row[0] for row in self.env.execute_query(SQL(
+            """
+            DELETE FROM customer_rfm_score score
+             USING customer_rfm_new new
+             WHERE new.stale AND score.id = new.score_id
+            RETURNING score.partner_id
+            """
+        ))]
+        self.env.cr.execute(SQL(
+            """
+            UPDATE customer_rfm_score score
+               SET %(updates)s, %(previous)s,
+                   score_date = %(today)s,
+                   segment_changed_date = CASE
+                       WHEN new.old_segment_id IS DISTINCT FROM new.segment_id
+                       THEN %(today)s ELSE score.segment_changed_date END,
+                   write_uid = %(uid)s,
+                   write_date = NOW() AT TIME ZONE 'UTC'
+              FROM customer_rfm_new new
+             WHERE score.id = new.score_id AND NOT new.stale
+            """,
+            updates=SQL(", ").join(
+                SQL("%s = new.%s", SQL.identifier(column), SQL.identifier(column))
+                for column in columns
+            ),
+            previous=SQL(", ").join(
+                SQL("%(previous)s = CASE WHEN new.%(old)s IS DISTINCT FROM new.%(column)s"
+                    " THEN new.%(old)s ELSE score.%(previous)s END",
+                    previous=SQL.identifier(previous), old=SQL.identifier(f"old_{column}"),
+                    column=SQL.identifier(column))
+                for column, previous in self._TRACKED_COLUMNS
+            ),
+            today=run.run_date,
+            uid=self.env.uid,
+        ))
+        self.env.cr.execute(SQL(
+            """
+            INSERT INTO customer_rfm_score (
+                partner_id, commercial_partner_id, company_id, score_date,
+                segment_changed_date, %(columns)s, create_uid, create_date, write_uid,
+                write_date)
+            SELECT new.partner_id, new.partner_id, %(company)s, %(today)s, %(today)s,
+                   %(values)s, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s,
+                   NOW() AT TIME ZONE 'UTC'
+              FROM customer_rfm_new new
+             WHERE new.score_id IS NULL
+            """,
+            columns=SQL(", ").join(SQL.identifier(column) for column in columns),
+            values=listed("new", columns),
+            company=company_id,
+            today=run.run_date,
+            uid=self.env.uid,
+        ))
+        self._update_partners(pruned, every_customer)
+        self._store_snapshot(config, run, previous_run, every_customer)
+        self.env["customer.rfm.score"].invalidate_model()
+
+    @api.model
+    def _update_partners(self, pruned_partner_ids, every_customer):
         """Mirror each customer's main score (the company where they spend most) on the
-        partner, touching only rows whose values change."""
+        partners whose scores changed, touching only rows whose values change. After a run
+        over every customer, partners left without any score become prospects (customers)
+        or nothing."""
         self.env.cr.execute(SQL(
             """
             WITH main AS (
                 SELECT DISTINCT ON (score.partner_id)
                        score.partner_id, score.value_tier, score.segment_id, score.lifecycle_stage
                   FROM customer_rfm_score score
-                 WHERE score.partner_id IN (SELECT partner_id FROM customer_rfm_base)
+                 WHERE score.partner_id IN (
+                       SELECT partner_id FROM customer_rfm_new
+                        WHERE NOT stale
+                          AND (score_id IS NULL OR old_monetary IS DISTINCT FROM monetary
+                               OR (old_segment_id, old_value_tier, old_lifecycle_stage)
+                                  IS DISTINCT FROM (segment_id, value_tier, lifecycle_stage)))
                  ORDER BY score.partner_id, score.monetary DESC, score.company_id
             )
             UPDATE res_partner partner
@@ -701,20 +713,78 @@ class CustomerRfmRun(models.Model):
                    IS DISTINCT FROM (main.value_tier, main.segment_id, main.lifecycle_stage)
             """
         ))
-        if prune:
-            self.env.cr.execute(SQL(
-                """
-                UPDATE res_partner partner
-                   SET value_tier = NULL, rfm_segment_id = NULL,
-                       lifecycle_stage = CASE WHEN partner.customer_rank > 0
-                                              THEN 'prospect' END
-                 WHERE (partner.value_tier IS NOT NULL OR partner.rfm_segment_id IS NOT NULL
-                        OR partner.lifecycle_stage IS DISTINCT FROM
-                           CASE WHEN partner.customer_rank > 0 THEN 'prospect' END)
-                   AND partner.parent_id IS NULL
-                   AND NOT EXISTS (SELECT 1 FROM customer_rfm_score score
-                                    WHERE score.partner_id = partner.id)
-                """
-            ))
+        if not every_customer:
+            self.env["res.partner"].invalidate_model(["value_tier", "rfm_segment_id",
+                                                      "lifecycle_stage"])
+            return
+        self.env.cr.execute(SQL(
+            """
+            UPDATE res_partner partner
+               SET value_tier = NULL, rfm_segment_id = NULL,
+                   lifecycle_stage = CASE WHEN partner.customer_rank > 0 THEN 'prospect' END
+             WHERE (partner.id = ANY(%(pruned)s)
+                    OR (partner.parent_id IS NULL AND partner.customer_rank > 0
+                        AND partner.lifecycle_stage IS NULL))
+               AND NOT EXISTS (SELECT 1 FROM customer_rfm_score score
+                                WHERE score.partner_id = partner.id)
+            """,
+            pruned=pruned_partner_ids,
+        ))
         self.env["res.partner"].invalidate_model(["value_tier", "rfm_segment_id",
                                                   "lifecycle_stage"])
+
+    @api.model
+    def _store_snapshot(self, config, run, previous_run, every_customer):
+        """Count the company's customers per segment, tier and stage after this run.
+
+        A run that evaluated every customer counts what it scored (the company's rows are
+        exactly those now); an incremental run adds its changes to the previous run's
+        snapshot, so it stays as cheap as the handful of customers it rescored.
+        """
+        previous = self.env["customer.rfm.snapshot"].sudo().search_count(
+            [("run_id", "=", previous_run.id)], limit=1
+        ) if previous_run and not every_customer else 0
+        if previous:
+            counted = SQL(
+                """
+                SELECT segment_id, value_tier, lifecycle_stage, customer_count,
+                       monetary, clv_12m
+                  FROM customer_rfm_snapshot WHERE run_id = %(previous)s
+                 UNION ALL
+                SELECT old_segment_id, old_value_tier, old_lifecycle_stage, -1,
+                       -old_monetary, -old_clv_12m
+                  FROM customer_rfm_new WHERE score_id IS NOT NULL
+                 UNION ALL
+                SELECT segment_id, value_tier, lifecycle_stage, 1, monetary, clv_12m
+                  FROM customer_rfm_new
+                """,
+                previous=previous_run.id,
+            )
+        elif every_customer:
+            counted = SQL(
+                "SELECT segment_id, tier, lifecycle_stage, 1, monetary,"
+                "       ROUND(clv::numeric, 2)"
+                "  FROM customer_rfm_scored"
+            )
+        else:
+            counted = SQL(
+                "SELECT segment_id, value_tier, lifecycle_stage, 1, monetary, clv_12m"
+                "  FROM customer_rfm_score WHERE company_id = %s",
+                config.company_id.id,
+            )
+        self.env.cr.execute(SQL(
+            """
+            INSERT INTO customer_rfm_snapshot (
+                run_id, company_id, snapshot_date, segment_id, value_tier, lifecycle_stage,
+                customer_count, monetary, clv_12m, create_uid, create_date, write_uid, write_date)
+            SELECT %(run)s, %(company)s, %(date)s, segment_id, value_tier, lifecycle_stage,
+                   SUM(customers), SUM(monetary), SUM(clv_12m),
+                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+              FROM (%(counted)s) counted(segment_id, value_tier, lifecycle_stage, customers,
+                                         monetary, clv_12m)
+             GROUP BY segment_id, value_tier, lifecycle_stage
+            HAVING SUM(customers) > 0
+            """,
+            run=run.id, company=config.company_id.id, date=run.run_date, uid=self.env.uid,
+            counted=counted,
+        ))

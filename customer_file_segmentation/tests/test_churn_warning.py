@@ -49,14 +49,20 @@ class TestChurnWarning(SegmentationCase):
         self.assertEqual(warning.activity_ids.date_deadline, self.today + timedelta(days=3))
 
     def test_one_open_warning_per_customer(self):
-        self._run()
+        first_run = self._run()
         first = self._warnings(self.sandra)
         first.action_start()
-        second_run = self._run("churn")
+        self._run("churn")
         self.assertEqual(self._warnings(self.sandra), first, "updated, not duplicated")
-        self.assertEqual(first.run_id, second_run)
+        self.assertEqual(first.run_id, first_run, "the score did not change")
         self.assertEqual(first.state, "in_progress")
         self.assertEqual(len(first.signal_ids), 3)
+        self.env.ref("customer_file_segmentation.signal_frequency_drop").active = False
+        third_run = self._run("churn")
+        self.assertEqual(self._warnings(self.sandra), first)
+        self.assertEqual((first.score, first.run_id), (60, third_run))
+        self.assertEqual(len(first.signal_ids), 2)
+        self.assertEqual(first.last_evaluation_date, self.today)
 
     def test_signals_follow_each_evaluation(self):
         self._run()
