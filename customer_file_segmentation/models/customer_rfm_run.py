@@ -73,7 +73,7 @@ class CustomerRfmRun(models.Model):
 
     @api.model
     def _run_company(self, company, mode, partner_ids=None):
-        """Score one company; ``partner_ids`` restricts incremental runs.
+        """Score one company; ``partner_ids`` restricts incremental and churn runs.
 
         Full runs score against fresh limits (quintiles or the configured thresholds);
         incremental runs (customers with new purchases) and churn runs (every customer, to
@@ -84,11 +84,11 @@ class CustomerRfmRun(models.Model):
         started = time.monotonic()
         today = fields.Date.context_today(self)
         if mode != "full" and not config.last_full_run_id:
-            mode, partner_ids = "full", None
-        if mode == "incremental" and partner_ids is None:
-            partner_ids = self._changed_partner_ids(config)
-        if mode != "incremental":
+            mode = "full"
+        if mode == "full":
             partner_ids = None
+        elif mode == "incremental" and partner_ids is None:
+            partner_ids = self._changed_partner_ids(config)
         self.env.flush_all()
         last_line_id = self.env.execute_query(
             SQL("SELECT COALESCE(MAX(id), 0) FROM customer_purchase_line")

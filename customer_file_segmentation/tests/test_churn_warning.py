@@ -64,6 +64,17 @@ class TestChurnWarning(SegmentationCase):
         self.assertEqual(len(first.signal_ids), 2)
         self.assertEqual(first.last_evaluation_date, self.today)
 
+    def test_actions_on_selected_customers_evaluate_only_them(self):
+        self._run()
+        runs = self.env["customer.rfm.run"]
+        self.sandra.action_evaluate_churn()
+        evaluated = runs.search([("company_id", "=", self.company.id)], limit=1)
+        self.assertEqual((evaluated.mode, evaluated.customer_count), ("churn", 1))
+        self.assertEqual(len(self._warnings(self.sandra)), 1)
+        self.steve.action_recompute_rfm()
+        rescored = runs.search([("company_id", "=", self.company.id)], limit=1)
+        self.assertEqual((rescored.mode, rescored.customer_count), ("incremental", 1))
+
     def test_signals_follow_each_evaluation(self):
         self._run()
         warning = self._warnings(self.sandra)
