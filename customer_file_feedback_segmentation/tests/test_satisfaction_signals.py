@@ -78,7 +78,8 @@ class TestSatisfactionSignals(SegmentationCase):
         run._score(self.config, run._quintile_bounds(count), None, None)
         self.env["customer.churn.warning"]._score_churn(self.config, as_of)
         rows = self.env.execute_query(SQL(
-            "SELECT partner_id, code, value FROM customer_churn_fired"
-            " WHERE code IN ('satisfaction_drop', 'open_complaints')"
+            "SELECT fired.partner_id, kind.code, fired.value FROM customer_churn_fired fired"
+            "  JOIN customer_churn_signal_type kind ON kind.id = fired.type_id"
+            " WHERE kind.code IN ('satisfaction_drop', 'open_complaints')"
         ))
         return {(partner_id, code, round(value, 2)) for partner_id, code, value in rows}

@@ -225,12 +225,12 @@ class CustomerChurnWarning(models.Model):
             """
             DROP TABLE IF EXISTS customer_churn_fired;
             CREATE TEMP TABLE customer_churn_fired ON COMMIT DROP AS
-            SELECT fired.partner_id, kind.id AS type_id, kind.code, fired.value::float8 AS value,
+            SELECT fired.partner_id, kind.id AS type_id, fired.value::float8 AS value,
                    kind.points
               FROM (%(queries)s) AS fired(partner_id, code, value)
               JOIN customer_churn_signal_type kind ON kind.code = fired.code AND kind.active;
-            INSERT INTO customer_churn_fired (partner_id, type_id, code, value, points)
-            SELECT scored.partner_id, kind.id, kind.code, scored.weighted, kind.points
+            INSERT INTO customer_churn_fired (partner_id, type_id, value, points)
+            SELECT scored.partner_id, kind.id, scored.weighted, kind.points
               FROM customer_rfm_scored scored
               JOIN customer_churn_signal_type kind ON kind.code = 'high_value' AND kind.active
              WHERE scored.tier = 'high'

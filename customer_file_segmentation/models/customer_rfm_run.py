@@ -385,13 +385,9 @@ class CustomerRfmRun(models.Model):
             """
             DROP TABLE IF EXISTS customer_rfm_scored;
             CREATE TEMP TABLE customer_rfm_scored ON COMMIT DROP AS
-            SELECT rated.*,
-                   (%(wr)s * rated.r + %(wf)s * rated.f + %(wm)s * rated.m) / %(total)s
-                       AS weighted,
-                   CASE WHEN (%(wr)s * rated.r + %(wf)s * rated.f + %(wm)s * rated.m)
-                             / %(total)s >= %(high)s THEN 'high'
-                        WHEN (%(wr)s * rated.r + %(wf)s * rated.f + %(wm)s * rated.m)
-                             / %(total)s >= %(medium)s THEN 'medium'
+            SELECT rated.*, %(weighted)s AS weighted,
+                   CASE WHEN %(weighted)s >= %(high)s THEN 'high'
+                        WHEN %(weighted)s >= %(medium)s THEN 'medium'
                         ELSE 'low' END::varchar AS tier,
                    cell.segment_id,
                    %(stage)s::varchar AS lifecycle_stage
@@ -422,8 +418,10 @@ class CustomerRfmRun(models.Model):
                 "JOIN customer_rfm_expectation e"
                 "  ON e.x = base.purchase_days - 1 AND e.age = base.as_of - base.first_date"
             ) if params else SQL(),
-            wr=float8(weights[0]), wf=float8(weights[1]), wm=float8(weights[2]),
-            total=float8(sum(weights)),
+            weighted=SQL(
+                "(%s * rated.r + %s * rated.f + %s * rated.m) / %s",
+                *(float8(weight) for weight in weights), float8(sum(weights)),
+            ),
             high=float8(config.tier_high_min), medium=float8(config.tier_medium_min),
             stage=self._lifecycle_case(config),
             cell_r=[cell[0] for cell in cells],

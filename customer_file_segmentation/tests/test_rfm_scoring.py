@@ -189,6 +189,23 @@ class TestRfmScoring(SegmentationCase):
             [("run_id", "=", second.id)]).mapped("customer_count")), 4)
         self.assertEqual(sum(snapshots.exists().mapped("customer_count")), 5, "history stays")
 
+    def test_incremental_run_moves_its_customers_in_the_snapshot(self):
+        self._run()
+        self._buy(self.carol, 0, 100)
+        incremental = self._run("incremental")
+        counts = {
+            (snapshot.segment_id, snapshot.value_tier): snapshot.customer_count
+            for snapshot in self.env["customer.rfm.snapshot"].search(
+                [("run_id", "=", incremental.id)])
+        }
+        ref = self.env.ref
+        self.assertEqual(sum(counts.values()), 5, "everybody is still counted")
+        self.assertNotIn(ref("customer_file_segmentation.segment_at_risk"),
+                         {segment for segment, _tier in counts},
+                         "Carol left At Risk")
+        self.assertEqual(counts[ref("customer_file_segmentation.segment_champions"),
+                                self._score(self.carol).value_tier], 1)
+
     def test_second_full_run_keeps_one_row_per_customer(self):
         self._run()
         self._run()
