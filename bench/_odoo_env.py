@@ -4,7 +4,7 @@ import argparse
 import glob
 import hashlib
 import os
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -37,3 +37,29 @@ def odoo_env(config, db):
     registry = Registry(db)
     with registry.cursor() as cr:
         yield api.Environment(cr, api.SUPERUSER_ID, {})
+
+
+@contextmanager
+def database_copy(db):
+    """A copy of ``db`` for steps that must commit, dropped on exit."""
+    import odoo.sql_db
+    from odoo.tools import SQL
+
+    copy = f"{db}_bench_copy"
+
+    def administer(*statements):
+        with closing(odoo.sql_db.db_connect("postgres").cursor()) as cr:
+            cr._cnx.autocommit = True  # CREATE and DROP DATABASE refuse a transaction
+            for statement in statements:
+                cr.execute(statement)
+
+    odoo.sql_db.close_db(db)
+    administer(
+        SQL("DROP DATABASE IF EXISTS %s", SQL.identifier(copy)),
+        SQL("CREATE DATABASE %s TEMPLATE %s", SQL.identifier(copy), SQL.identifier(db)),
+    )
+    try:
+        yield copy
+    finally:
+        odoo.sql_db.close_db(copy)
+        administer(SQL("DROP DATABASE %s", SQL.identifier(copy)))

@@ -2,6 +2,7 @@ from . import customer_file_company_settings
 from . import customer_file_record
 from . import customer_tag
 from . import customer_purchase_line
+from . import customer_purchase_day
 from . import customer_contact_point
 from . import customer_fault_category
 from . import customer_owned_product

@@ -247,7 +247,7 @@ class ResPartner(models.Model):
             "SELECT id FROM res_partner WHERE spend_12m <> 0 OR last_purchase_date"
             " >= CURRENT_DATE - INTERVAL '13 months'"
         ))]
-        self._refresh_purchase_aggregates(partner_ids)
+        self._refresh_purchase_totals(partner_ids)
 
     def action_open_purchase_history(self):
         self.ensure_one()
@@ -303,7 +303,20 @@ class ResPartner(models.Model):
 
     @api.model
     def _refresh_purchase_aggregates(self, partner_ids):
-        """Recompute the purchase aggregates of these partners in three statements.
+        """The purchase lines of these partners changed: refresh what is derived from them.
+
+        ``partner_ids`` holds both the partners and the commercial partners of the lines.
+        """
+        partner_ids = sorted({pid for pid in partner_ids if pid})
+        if not partner_ids:
+            return
+        # The totals lock the partners' rows before their days are rebuilt.
+        self._refresh_purchase_totals(partner_ids)
+        self.env["customer.purchase.day"]._refresh(partner_ids)
+
+    @api.model
+    def _refresh_purchase_totals(self, partner_ids):
+        """Recompute the purchase totals shown on these partners in three statements.
 
         A commercial entity (a company, or a person on their own) sums the lines of its
         whole organisation; a contact person within a company sums its own lines.

@@ -53,6 +53,27 @@ class TestPurchaseHistory(TestSaleCommon):
             [("commercial_partner_id", "=", partner.commercial_partner_id.id)]
         )
 
+    def _days(self, partner):
+        """The daily summary rows of a commercial partner, oldest first."""
+        return [
+            (day.date, day.source, day.is_refund, day.document_count, day.amount)
+            for day in self.env["customer.purchase.day"].sudo().search(
+                [("commercial_partner_id", "=", partner.id)], order="date, source, is_refund"
+            )
+        ]
+
+    def _assert_daily_summary_is_what_a_rebuild_gives(self):
+        query = (
+            "SELECT commercial_partner_id, company_id, date, source, is_refund, document_count,"
+            " amount FROM customer_purchase_day ORDER BY 1, 2, 3, 4, 5"
+        )
+        self.env.flush_all()
+        self.env.cr.execute(query)
+        kept = self.env.cr.fetchall()
+        self.env["customer.purchase.day"].sudo()._rebuild()
+        self.env.cr.execute(query)
+        self.assertEqual(self.env.cr.fetchall(), kept)
+
     def test_confirmed_order_writes_history_and_aggregates(self):
         order = self._order(self.customer, [(self.phone, 1, 800), (self.case, 2, 20)])
         lines = self._lines(self.customer)
@@ -153,6 +174,11 @@ class TestPurchaseHistory(TestSaleCommon):
         refund = self._lines(self.customer).filtered("is_refund")
         self.assertEqual(refund.amount, -800.0)
         self.assertEqual(refund.quantity, -1)
+        self.assertEqual(
+            sorted(row[1:] for row in self._days(self.customer)),
+            [("sale", False, 1, 1600.0), ("sale_refund", True, 1, -800.0)],
+            "the credit note is a refund row of its own, beside the order's",
+        )
         self.assertEqual(self.customer.lifetime_spend, 800.0)
         self.assertEqual(self.customer.purchase_order_count, 1, "a refund is not an order")
         credit_note.button_draft()
@@ -182,3 +208,34 @@ class TestPurchaseHistory(TestSaleCommon):
         lines = self.env["customer.purchase.line"].sudo().search(action["domain"])
         self.assertEqual(lines.partner_id, self.buyer)
         self.assertEqual(lines.commercial_partner_id, self.company_customer)
+
+    def test_daily_summary_follows_every_change_of_the_history(self):
+        Line = self.env["customer.purchase.line"].sudo()
+        first = self._order(self.customer, [(self.phone, 1, 800), (self.case, 2, 20)])
+        day = first.date_order.date()
+        self.assertEqual(self._days(self.customer), [(day, "sale", False, 1, 840.0)],
+                         "one order of two lines is one document")
+        second = self._order(self.customer, [(self.case, 1, 20)], date_order=first.date_order)
+        self.assertEqual(self._days(self.customer), [(day, "sale", False, 2, 860.0)])
+
+        old = day - timedelta(days=10)
+        imported = Line.create({
+            "partner_id": self.customer.id, "date": old, "source": "import",
+            "external_ref": "legacy:7:1", "document_ref": "legacy:7", "document_name": "7",
+            "quantity": 1, "amount": 500,
+        })
+        self.assertEqual(self._days(self.customer)[0], (old, "import", False, 1, 500.0))
+        imported.date = old - timedelta(days=5)
+        self.assertEqual(self._days(self.customer)[0][0], old - timedelta(days=5))
+        imported.unlink()
+        second._action_cancel()
+        self.assertEqual(self._days(self.customer), [(day, "sale", False, 1, 840.0)])
+
+        self._order(self.buyer, [(self.phone, 1, 800)])
+        self.assertEqual(self._days(self.company_customer), [(day, "sale", False, 1, 800.0)],
+                         "a contact's purchases are summed on its company")
+        other_company = self.env["res.partner"].create({"name": "New employer", "is_company": True})
+        self.buyer.parent_id = other_company
+        self.assertFalse(self._days(self.company_customer))
+        self.assertEqual(self._days(other_company), [(day, "sale", False, 1, 800.0)])
+        self._assert_daily_summary_is_what_a_rebuild_gives()

@@ -18,8 +18,8 @@ class CustomerFeedbackComplaintRate(models.Model):
     _rec_name = "month"
     _order = "month desc, company_id, id"
     _depends = {
-        "customer.purchase.line": [
-            "commercial_partner_id", "company_id", "date", "source", "document_ref", "is_refund",
+        "customer.purchase.day": [
+            "commercial_partner_id", "company_id", "date", "source", "is_refund", "document_count",
         ],
         "customer.feedback": ["commercial_partner_id", "company_id", "feedback_date",
                               "feedback_type"],
@@ -44,14 +44,14 @@ class CustomerFeedbackComplaintRate(models.Model):
         return SQL(
             """
             WITH orders AS (
-                SELECT line.company_id,
-                       date_trunc('month', line.date)::date AS month,
+                SELECT day.company_id,
+                       date_trunc('month', day.date)::date AS month,
                        COALESCE(customer.user_id, 0) AS user_key,
-                       COUNT(DISTINCT line.document_ref) AS orders
-                  FROM %(line)s line
-                  LEFT JOIN %(partner)s customer ON customer.id = line.commercial_partner_id
-                 WHERE line.source IN ('sale', 'pos', 'import')
-                   AND line.is_refund IS NOT TRUE
+                       SUM(day.document_count) AS orders
+                  FROM %(day)s day
+                  LEFT JOIN %(partner)s customer ON customer.id = day.commercial_partner_id
+                 WHERE day.source IN ('sale', 'pos', 'import')
+                   AND NOT day.is_refund
                  GROUP BY 1, 2, 3
             ), complaints AS (
                 SELECT fb.company_id,
@@ -74,7 +74,7 @@ class CustomerFeedbackComplaintRate(models.Model):
               FROM orders
               FULL OUTER JOIN complaints USING (company_id, month, user_key)
             """,
-            line=SQL.identifier(self.env["customer.purchase.line"]._table),
+            day=SQL.identifier(self.env["customer.purchase.day"]._table),
             feedback=SQL.identifier(self.env["customer.feedback"]._table),
             partner=SQL.identifier(self.env["res.partner"]._table),
         )

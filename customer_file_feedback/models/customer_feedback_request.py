@@ -185,17 +185,13 @@ class CustomerFeedbackRequest(models.Model):
         day asks the share of active customers that covers them all once per interval,
         those never or longest ago asked first (a new setup would otherwise mail every
         customer on its first day)."""
-        self.env["customer.purchase.line"].flush_model(
-            ["commercial_partner_id", "company_id", "date"]
-        )
         self.flush_model(["commercial_partner_id", "company_id", "survey_type", "sent_date"])
         return self.env.execute_query(SQL(
             """
             WITH active AS (
                 SELECT commercial_partner_id
-                  FROM customer_purchase_line
+                  FROM customer_purchase_day
                  WHERE company_id = %(company)s AND date >= %(active_since)s
-                   AND commercial_partner_id IS NOT NULL
                  GROUP BY commercial_partner_id
             ), asked AS (
                 SELECT commercial_partner_id, MAX(sent_date) AS last_sent

@@ -105,12 +105,12 @@ class CustomerChurnBacktest(models.Model):
             """
             SELECT COALESCE(scored.score, 0),
                    NOT EXISTS (
-                       SELECT 1 FROM customer_purchase_line line
-                        WHERE line.commercial_partner_id = base.partner_id
-                          AND line.company_id = %(company)s
-                          AND line.source = ANY(%(sources)s)
-                          AND line.is_refund IS NOT TRUE
-                          AND line.date > %(cutoff)s AND line.date <= %(end)s)
+                       SELECT 1 FROM customer_purchase_day day
+                        WHERE day.commercial_partner_id = base.partner_id
+                          AND day.company_id = %(company)s
+                          AND day.source = ANY(%(sources)s)
+                          AND NOT day.is_refund
+                          AND day.date > %(cutoff)s AND day.date <= %(end)s)
               FROM customer_rfm_scored base
               LEFT JOIN customer_churn_scored scored ON scored.partner_id = base.partner_id
              WHERE base.lifecycle_stage <> 'churned'

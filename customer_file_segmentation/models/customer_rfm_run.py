@@ -236,59 +236,63 @@ class CustomerRfmRun(models.Model):
     def _build_base(self, config, as_of, partner_ids=None):
         """Aggregate the ledger as of ``as_of`` into ``customer_rfm_base``; return its size.
 
-        One pass over the lines in (customer, date) index order. Orders are distinct
-        documents, so an order counts once however many lines it has; a credit note is no
+        It reads the daily summary of the ledger (``customer.purchase.day``): orders are
+        distinct documents, counted once however many lines they have; a credit note is no
         order but nets the spend of its period when refunds are netted.
         """
         window_start = as_of - relativedelta(months=config.window_months)
         recent, previous = as_of - timedelta(days=90), as_of - timedelta(days=180)
-        spend = SQL("line.amount") if config.net_refunds \
-            else SQL("CASE WHEN line.is_refund IS NOT TRUE THEN line.amount END")
-        purchase = SQL("line.is_refund IS NOT TRUE")
+        spend = SQL("day.amount") if config.net_refunds \
+            else SQL("CASE WHEN NOT day.is_refund THEN day.amount END")
+        orders = SQL("day.document_count")
+        purchase = SQL("NOT day.is_refund")
         self.env.cr.execute(SQL("DROP TABLE IF EXISTS customer_rfm_base"))
         self.env.cr.execute(SQL(
             """
             CREATE TEMP TABLE customer_rfm_base ON COMMIT DROP AS
-            SELECT line.commercial_partner_id AS partner_id,
+            SELECT day.commercial_partner_id AS partner_id,
                    %(as_of)s::date AS as_of,
-                   MIN(line.date) FILTER (WHERE %(purchase)s) AS first_date,
-                   MAX(line.date) FILTER (WHERE %(purchase)s) AS last_date,
-                   MIN(line.date) FILTER (WHERE %(purchase)s AND line.date > %(won_back)s)
+                   MIN(day.date) FILTER (WHERE %(purchase)s) AS first_date,
+                   MAX(day.date) FILTER (WHERE %(purchase)s) AS last_date,
+                   MIN(day.date) FILTER (WHERE %(purchase)s AND day.date > %(won_back)s)
                        AS return_date,
-                   MAX(line.date) FILTER (WHERE %(purchase)s AND line.date <= %(won_back)s)
+                   MAX(day.date) FILTER (WHERE %(purchase)s AND day.date <= %(won_back)s)
                        AS before_return_date,
-                   COUNT(DISTINCT line.document_ref)
-                       FILTER (WHERE %(purchase)s AND line.date > %(window_start)s) AS frequency,
-                   COALESCE(SUM(%(spend)s) FILTER (WHERE line.date > %(window_start)s), 0)
+                   COALESCE(SUM(%(orders)s)
+                       FILTER (WHERE %(purchase)s AND day.date > %(window_start)s), 0)
+                       AS frequency,
+                   COALESCE(SUM(%(spend)s) FILTER (WHERE day.date > %(window_start)s), 0)
                        AS monetary,
-                   COUNT(DISTINCT line.date) FILTER (WHERE %(purchase)s) AS purchase_days,
-                   COUNT(DISTINCT line.document_ref) FILTER (WHERE %(purchase)s) AS orders,
-                   COALESCE(SUM(line.amount) FILTER (WHERE %(purchase)s), 0) AS gross_spend,
-                   COALESCE(SUM(%(spend)s) FILTER (WHERE line.date > %(recent)s), 0)
+                   COUNT(DISTINCT day.date) FILTER (WHERE %(purchase)s) AS purchase_days,
+                   COALESCE(SUM(%(orders)s) FILTER (WHERE %(purchase)s), 0) AS orders,
+                   COALESCE(SUM(day.amount) FILTER (WHERE %(purchase)s), 0) AS gross_spend,
+                   COALESCE(SUM(%(spend)s) FILTER (WHERE day.date > %(recent)s), 0)
                        AS spend_recent,
-                   COALESCE(SUM(%(spend)s) FILTER (WHERE line.date > %(previous)s
-                                                    AND line.date <= %(recent)s), 0)
+                   COALESCE(SUM(%(spend)s) FILTER (WHERE day.date > %(previous)s
+                                                    AND day.date <= %(recent)s), 0)
                        AS spend_previous,
-                   COUNT(DISTINCT line.document_ref)
-                       FILTER (WHERE %(purchase)s AND line.date > %(recent)s) AS orders_recent,
-                   COUNT(DISTINCT line.document_ref)
-                       FILTER (WHERE %(purchase)s AND line.date > %(previous)s
-                                 AND line.date <= %(recent)s) AS orders_previous
-              FROM customer_purchase_line line
-             WHERE line.company_id = %(company)s
-               AND line.date <= %(as_of)s
-               AND line.source = ANY(%(sources)s)
+                   COALESCE(SUM(%(orders)s)
+                       FILTER (WHERE %(purchase)s AND day.date > %(recent)s), 0)
+                       AS orders_recent,
+                   COALESCE(SUM(%(orders)s)
+                       FILTER (WHERE %(purchase)s AND day.date > %(previous)s
+                                 AND day.date <= %(recent)s), 0) AS orders_previous
+              FROM customer_purchase_day day
+             WHERE day.company_id = %(company)s
+               AND day.date <= %(as_of)s
+               AND day.source = ANY(%(sources)s)
                %(partner_filter)s
-             GROUP BY line.commercial_partner_id
-            HAVING COUNT(*) FILTER (WHERE %(purchase)s) > 0
+             GROUP BY day.commercial_partner_id
+            HAVING bool_or(%(purchase)s)
             """,
             company=config.company_id.id,
             as_of=as_of,
             purchase=purchase,
             spend=spend,
+            orders=orders,
             sources=config._sources(),
             partner_filter=SQL(
-                "AND line.commercial_partner_id = ANY(%s)", list(partner_ids)
+                "AND day.commercial_partner_id = ANY(%s)", list(partner_ids)
             ) if partner_ids is not None else SQL(),
             window_start=window_start,
             recent=recent,
