@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class CustomerChurnSignal(models.Model):
@@ -15,6 +16,11 @@ class CustomerChurnSignal(models.Model):
     value = fields.Float(string="Raw Value", digits=(16, 2))
     points = fields.Integer()
     value_display = fields.Char(string="Value", compute="_compute_value_display")
+
+    def init(self):
+        # Every run rewrites the values that moved: room on each page keeps the new version
+        # of a row on its page, without touching the indexes (HOT updates).
+        self.env.cr.execute(SQL("ALTER TABLE customer_churn_signal SET (fillfactor = 50)"))
 
     @api.depends("value", "type_id.unit")
     def _compute_value_display(self):

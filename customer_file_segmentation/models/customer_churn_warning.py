@@ -323,8 +323,8 @@ class CustomerChurnWarning(models.Model):
             DROP TABLE IF EXISTS customer_churn_signal_new;
             CREATE TEMP TABLE customer_churn_signal_new ON COMMIT DROP AS
             SELECT evaluated.warning_id, fired.type_id,
-                   -- as the column stores it, so that unchanged values compare equal
-                   fired.value::numeric AS value, fired.points
+                   -- at the column's precision, so that unchanged values compare equal
+                   ROUND(fired.value::numeric, 2) AS value, fired.points
               FROM customer_churn_fired fired
               JOIN customer_churn_evaluated evaluated
                 ON evaluated.partner_id = fired.partner_id;

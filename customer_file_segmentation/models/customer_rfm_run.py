@@ -419,8 +419,7 @@ class CustomerRfmRun(models.Model):
             median=float8(self._median_rhythm()),
             predictions=predictions,
             expectation_join=SQL(
-                "JOIN customer_rfm_expectation e"
-                "  ON e.x = base.purchase_days - 1 AND e.age = base.as_of - base.first_date"
+                "JOIN customer_rfm_expectation e ON e.pair = %s", self._expectation_pair("base")
             ) if params else SQL(),
             weighted=SQL(
                 "(%s * rated.r + %s * rated.f + %s * rated.m) / %s",
@@ -520,13 +519,27 @@ class CustomerRfmRun(models.Model):
             """
             DROP TABLE IF EXISTS customer_rfm_expectation;
             CREATE TEMP TABLE customer_rfm_expectation ON COMMIT DROP AS
-            SELECT * FROM unnest(%s::int[], %s::int[], %s::float8[], %s::float8[])
-                AS e(x, age, head_90, head_365);
+            SELECT %s AS pair, e.head_90, e.head_365
+              FROM unnest(%s::int[], %s::int[], %s::float8[], %s::float8[])
+                   AS e(purchase_days, age, head_90, head_365);
             ANALYZE customer_rfm_expectation;
             """,
-            [int(value) for value in x], [int(value) for value in T],
+            self._expectation_pair("e"),
+            [int(value) + 1 for value in x], [int(value) for value in T],
             [float(value) for value in head_90], [float(value) for value in head_365],
         ))
+
+    @api.model
+    def _expectation_pair(self, alias):
+        """(purchase days, age in days) as one number, the join key of the expectations.
+
+        With two keys the planner sees few distinct values in each and sorts every customer
+        for a merge join; one key with as many values as pairs gets a hash join.
+        """
+        if alias == "e":
+            return SQL("e.purchase_days::int8 * 100000 + e.age")
+        return SQL("%s.purchase_days::int8 * 100000 + (%s.as_of - %s.first_date)",
+                   *(SQL.identifier(alias),) * 3)
 
     @api.model
     def _lifecycle_case(self, config):

@@ -60,9 +60,10 @@ class TestBgnbdRecovery(TransactionCase):
 class TestChurnModelFit(SegmentationCase):
     def test_fit_on_the_ledger_matches_the_summaries(self):
         rng = np.random.default_rng(1)
-        summaries = []
+        summaries, partners = [], []
         for index in range(60):
             partner = self._customer(f"Fit {index}")
+            partners.append(partner)
             age = int(rng.integers(100, 400))
             days = sorted({age, *rng.integers(0, age, int(rng.integers(0, 6))).tolist()},
                           reverse=True)
@@ -92,6 +93,20 @@ class TestChurnModelFit(SegmentationCase):
         self.assertTrue(all(0 < score.probability_alive <= 1 for score in repeat))
         self.assertTrue(all(score.expected_purchases_90d > 0 for score in scores))
         self.assertTrue(all(score.clv_12m > 0 for score in scores))
+        # The predictions computed in SQL (with the expectation table joined per customer)
+        # are the model's own.
+        summary_of = dict(zip((partner.id for partner in partners), summaries, strict=True))
+        for score in scores:
+            x_i, t_x_i, T_i = summary_of[score.partner_id.id]
+            self.assertAlmostEqual(
+                score.expected_purchases_90d,
+                float(bgnbd.expected_purchases(stored, 90, x_i, t_x_i, T_i)), delta=0.001,
+            )
+            if x_i:
+                self.assertAlmostEqual(
+                    score.probability_alive,
+                    float(bgnbd.probability_alive(stored, x_i, t_x_i, T_i)), delta=0.001,
+                )
         once = scores.filtered(lambda score: score.frequency == 1)
         self.assertFalse(any(once.mapped("probability_alive")),
                          "one-time buyers fall back to the rules")
