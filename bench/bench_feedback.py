@@ -4,8 +4,8 @@
 
 Adds --feedback feedback records of random customers over 18 months (a third of them
 complaints, most of them scored), then prints how long the analysis takes: NPS and CSAT by
-month and by value tier, complaints per 100 orders by month (a live view over the purchase
-ledger), the satisfaction trend of a page of 80 customers, and finding today's survey
+month and by value tier, complaints per 100 orders by month (a live view over the daily
+summary of the purchase ledger), the satisfaction trend of a page of 80 customers, and finding today's survey
 candidates. Runs inside a transaction that is rolled back.
 """
 
@@ -79,8 +79,8 @@ def main():
             [], ["month:month"], ["orders:sum", "complaints:sum",
                                   "complaints_per_100_orders:sum"]
         ))
-        print(f"complaints per 100 orders by month ({len(groups)} months, over every purchase "
-              f"line): {seconds:.2f} s", flush=True)
+        print(f"complaints per 100 orders by month ({len(groups)} months, over the daily "
+              f"purchase summary): {seconds:.2f} s", flush=True)
 
         partners = env["customer.feedback"].search([], limit=80).commercial_partner_id
         seconds, _trends = timed(lambda: partners.mapped("satisfaction_trend"))
