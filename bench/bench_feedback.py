@@ -5,8 +5,8 @@
 Adds --feedback feedback records of random customers over 18 months (a third of them
 complaints, most of them scored), then prints how long the analysis takes: NPS and CSAT by
 month and by value tier, complaints per 100 orders by month (a live view over the daily
-summary of the purchase ledger), the satisfaction trend of a page of 80 customers, and finding today's survey
-candidates. Runs inside a transaction that is rolled back.
+summary of the purchase ledger), the satisfaction trend of a page of 80 customers, and
+finding today's survey candidates. Runs inside a transaction that is rolled back.
 """
 
 import sys
