@@ -18,6 +18,10 @@ def float8(value):
 
 
 RUN_MODES = [("full", "Full"), ("incremental", "Incremental"), ("churn", "Churn evaluation")]
+# The churn model's expectations are joined on (repeat purchases, age in days) folded into one
+# number: with two keys the planner sees few distinct values in each and sorts every customer
+# for a merge join; one key with as many values as pairs gets a hash join.
+EXPECTATION_KEY_STRIDE = 100_000
 
 
 class CustomerRfmRun(models.Model):
@@ -244,7 +248,6 @@ class CustomerRfmRun(models.Model):
         recent, previous = as_of - timedelta(days=90), as_of - timedelta(days=180)
         spend = SQL("day.amount") if config.net_refunds \
             else SQL("CASE WHEN NOT day.is_refund THEN day.amount END")
-        orders = SQL("day.document_count")
         purchase = SQL("NOT day.is_refund")
         self.env.cr.execute(SQL("DROP TABLE IF EXISTS customer_rfm_base"))
         self.env.cr.execute(SQL(
@@ -258,23 +261,23 @@ class CustomerRfmRun(models.Model):
                        AS return_date,
                    MAX(day.date) FILTER (WHERE %(purchase)s AND day.date <= %(won_back)s)
                        AS before_return_date,
-                   COALESCE(SUM(%(orders)s)
+                   COALESCE(SUM(day.document_count)
                        FILTER (WHERE %(purchase)s AND day.date > %(window_start)s), 0)
                        AS frequency,
                    COALESCE(SUM(%(spend)s) FILTER (WHERE day.date > %(window_start)s), 0)
                        AS monetary,
                    COUNT(DISTINCT day.date) FILTER (WHERE %(purchase)s) AS purchase_days,
-                   COALESCE(SUM(%(orders)s) FILTER (WHERE %(purchase)s), 0) AS orders,
+                   COALESCE(SUM(day.document_count) FILTER (WHERE %(purchase)s), 0) AS orders,
                    COALESCE(SUM(day.amount) FILTER (WHERE %(purchase)s), 0) AS gross_spend,
                    COALESCE(SUM(%(spend)s) FILTER (WHERE day.date > %(recent)s), 0)
                        AS spend_recent,
                    COALESCE(SUM(%(spend)s) FILTER (WHERE day.date > %(previous)s
                                                     AND day.date <= %(recent)s), 0)
                        AS spend_previous,
-                   COALESCE(SUM(%(orders)s)
+                   COALESCE(SUM(day.document_count)
                        FILTER (WHERE %(purchase)s AND day.date > %(recent)s), 0)
                        AS orders_recent,
-                   COALESCE(SUM(%(orders)s)
+                   COALESCE(SUM(day.document_count)
                        FILTER (WHERE %(purchase)s AND day.date > %(previous)s
                                  AND day.date <= %(recent)s), 0) AS orders_previous
               FROM customer_purchase_day day
@@ -289,7 +292,6 @@ class CustomerRfmRun(models.Model):
             as_of=as_of,
             purchase=purchase,
             spend=spend,
-            orders=orders,
             sources=config._sources(),
             partner_filter=SQL(
                 "AND day.commercial_partner_id = ANY(%s)", list(partner_ids)
@@ -419,7 +421,9 @@ class CustomerRfmRun(models.Model):
             median=float8(self._median_rhythm()),
             predictions=predictions,
             expectation_join=SQL(
-                "JOIN customer_rfm_expectation e ON e.pair = %s", self._expectation_pair("base")
+                "JOIN customer_rfm_expectation e ON e.pair"
+                " = (base.purchase_days - 1)::int8 * %s + (base.as_of - base.first_date)",
+                EXPECTATION_KEY_STRIDE,
             ) if params else SQL(),
             weighted=SQL(
                 "(%s * rated.r + %s * rated.f + %s * rated.m) / %s",
@@ -519,27 +523,13 @@ class CustomerRfmRun(models.Model):
             """
             DROP TABLE IF EXISTS customer_rfm_expectation;
             CREATE TEMP TABLE customer_rfm_expectation ON COMMIT DROP AS
-            SELECT %s AS pair, e.head_90, e.head_365
-              FROM unnest(%s::int[], %s::int[], %s::float8[], %s::float8[])
-                   AS e(purchase_days, age, head_90, head_365);
+            SELECT * FROM unnest(%s::int8[], %s::float8[], %s::float8[])
+                AS e(pair, head_90, head_365);
             ANALYZE customer_rfm_expectation;
             """,
-            self._expectation_pair("e"),
-            [int(value) + 1 for value in x], [int(value) for value in T],
+            [int(x_i) * EXPECTATION_KEY_STRIDE + int(T_i) for x_i, T_i in zip(x, T, strict=True)],
             [float(value) for value in head_90], [float(value) for value in head_365],
         ))
-
-    @api.model
-    def _expectation_pair(self, alias):
-        """(purchase days, age in days) as one number, the join key of the expectations.
-
-        With two keys the planner sees few distinct values in each and sorts every customer
-        for a merge join; one key with as many values as pairs gets a hash join.
-        """
-        if alias == "e":
-            return SQL("e.purchase_days::int8 * 100000 + e.age")
-        return SQL("%s.purchase_days::int8 * 100000 + (%s.as_of - %s.first_date)",
-                   *(SQL.identifier(alias),) * 3)
 
     @api.model
     def _lifecycle_case(self, config):
