@@ -8,12 +8,16 @@ class CustomerChurnSignal(models.Model):
     _name = "customer.churn.signal"
     _description = "Churn Signal"
     _order = "points desc, id"
+    # Written only by the runs, thousands at a time: who and when is the run's, and each
+    # of the four log columns' foreign key checks would cost more than the row itself.
+    _log_access = False
 
     warning_id = fields.Many2one("customer.churn.warning", required=True, index=True,
                                  ondelete="cascade")
     type_id = fields.Many2one("customer.churn.signal.type", string="Signal", required=True,
                               ondelete="cascade")
-    value = fields.Float(string="Raw Value", digits=(16, 2))
+    # Double precision, rounded to 2 decimals by the runs that compare and rewrite it.
+    value = fields.Float(string="Raw Value")
     points = fields.Integer()
     value_display = fields.Char(string="Value", compute="_compute_value_display")
 

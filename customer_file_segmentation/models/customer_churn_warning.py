@@ -286,23 +286,6 @@ class CustomerChurnWarning(models.Model):
         ))
         self._unlink_activities([row[0] for row in self.env.cr.fetchall()])
         new_ids = self._open_warnings(config, as_of, run)
-        # The open warnings of the evaluated customers, keyed: the joins below may then
-        # look rows up in it whatever the planner expects of them.
-        self.env.cr.execute(SQL(
-            """
-            DROP TABLE IF EXISTS customer_churn_evaluated;
-            CREATE TEMP TABLE customer_churn_evaluated ON COMMIT DROP AS
-            SELECT warning.id AS warning_id, warning.partner_id,
-                   COALESCE(churn.score, 0) AS score
-              FROM customer_churn_warning warning
-              JOIN customer_rfm_scored scored ON scored.partner_id = warning.partner_id
-              LEFT JOIN customer_churn_scored churn ON churn.partner_id = warning.partner_id
-             WHERE warning.company_id = %(company)s AND warning.state IN %(open)s;
-            ALTER TABLE customer_churn_evaluated ADD PRIMARY KEY (warning_id);
-            ANALYZE customer_churn_evaluated;
-            """,
-            company=company_id, open=OPEN_STATES,
-        ))
         # Open warnings take the new score; only those whose score changed are written.
         self.env.cr.execute(SQL(
             """
@@ -316,41 +299,40 @@ class CustomerChurnWarning(models.Model):
             """,
             severity=self._severity_case(SQL("evaluated.score")), run=run.id,
         ))
-        # Their signals become those that fired now: changed values are updated in place,
+        # Their signals become those that fired now. One join of the fired signals with
+        # the stored ones keeps the differences: values that moved are updated in place,
         # signals that stopped firing deleted, new ones inserted; most stay as they were.
         self.env.cr.execute(SQL(
             """
-            DROP TABLE IF EXISTS customer_churn_signal_new;
-            CREATE TEMP TABLE customer_churn_signal_new ON COMMIT DROP AS
-            SELECT evaluated.warning_id, fired.type_id,
-                   -- at the column's precision, so that unchanged values compare equal
-                   ROUND(fired.value::numeric, 2) AS value, fired.points
-              FROM customer_churn_fired fired
-              JOIN customer_churn_evaluated evaluated
-                ON evaluated.partner_id = fired.partner_id;
-            ANALYZE customer_churn_signal_new;
+            DROP TABLE IF EXISTS customer_churn_signal_change;
+            CREATE TEMP TABLE customer_churn_signal_change ON COMMIT DROP AS
+            SELECT signal.id, new.warning_id, new.type_id, new.value, new.points
+              FROM (SELECT evaluated.warning_id, fired.type_id,
+                           -- at the precision shown, so that unchanged values compare equal
+                           ROUND(fired.value * 100) / 100 AS value, fired.points
+                      FROM customer_churn_fired fired
+                      JOIN customer_churn_evaluated evaluated
+                        ON evaluated.partner_id = fired.partner_id
+                     WHERE evaluated.warning_id IS NOT NULL) new
+              FULL JOIN (SELECT signal.id, signal.warning_id, signal.type_id, signal.value,
+                                signal.points
+                           FROM customer_churn_signal signal
+                           JOIN customer_churn_evaluated evaluated
+                             ON evaluated.warning_id = signal.warning_id) signal
+                ON signal.warning_id = new.warning_id AND signal.type_id = new.type_id
+             WHERE (new.value, new.points) IS DISTINCT FROM (signal.value, signal.points);
             UPDATE customer_churn_signal signal
-               SET value = new.value, points = new.points,
-                   write_date = NOW() AT TIME ZONE 'UTC'
-              FROM customer_churn_signal_new new
-             WHERE new.warning_id = signal.warning_id AND new.type_id = signal.type_id
-               AND (new.value, new.points) IS DISTINCT FROM (signal.value, signal.points);
+               SET value = change.value, points = change.points
+              FROM customer_churn_signal_change change
+             WHERE change.id = signal.id AND change.warning_id IS NOT NULL;
             DELETE FROM customer_churn_signal signal
-             USING customer_churn_evaluated evaluated
-             WHERE signal.warning_id = evaluated.warning_id
-               AND NOT EXISTS (
-                   SELECT 1 FROM customer_churn_signal_new new
-                    WHERE new.warning_id = signal.warning_id AND new.type_id = signal.type_id);
-            INSERT INTO customer_churn_signal (warning_id, type_id, value, points,
-                                               create_uid, create_date, write_uid, write_date)
-            SELECT new.warning_id, new.type_id, new.value, new.points,
-                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-              FROM customer_churn_signal_new new
-             WHERE NOT EXISTS (SELECT 1 FROM customer_churn_signal signal
-                                WHERE signal.warning_id = new.warning_id
-                                  AND signal.type_id = new.type_id);
-            """,
-            uid=self.env.uid,
+             USING customer_churn_signal_change change
+             WHERE change.id = signal.id AND change.warning_id IS NULL;
+            INSERT INTO customer_churn_signal (warning_id, type_id, value, points)
+            SELECT change.warning_id, change.type_id, change.value, change.points
+              FROM customer_churn_signal_change change
+             WHERE change.id IS NULL;
+            """
         ))
         self._schedule_owner_activities(
             new_ids, as_of + timedelta(days=config.activity_deadline_days)
@@ -363,48 +345,66 @@ class CustomerChurnWarning(models.Model):
     def _open_warnings(self, config, as_of, run):
         """Open a warning for each customer scoring at least the warning threshold, unless
         one is open or one was closed as lost or false alarm since their last purchase;
-        return the ids. The blocked customers are collected first, so the insert anti-joins
-        a small analysed table whatever the statistics of the warnings table say."""
+        return the ids.
+
+        ``customer_churn_evaluated`` first collects, per evaluated customer, the open
+        warning (``warning_id``) with the customer's new score, or the closed one that
+        blocks a new warning (no ``warning_id``); the warnings opened here join it as they
+        are inserted. The insert anti-joins a small analysed table whatever the statistics
+        of the warnings table say, and the next steps find every open warning of the run in
+        it, keyed.
+        """
         company_id = config.company_id.id
         self.env.cr.execute(SQL(
             """
-            DROP TABLE IF EXISTS customer_churn_blocked;
-            CREATE TEMP TABLE customer_churn_blocked ON COMMIT DROP AS
-            SELECT DISTINCT warning.partner_id
+            DROP TABLE IF EXISTS customer_churn_evaluated;
+            CREATE TEMP TABLE customer_churn_evaluated ON COMMIT DROP AS
+            SELECT warning.partner_id,
+                   MAX(warning.id) FILTER (WHERE warning.state IN %(open)s) AS warning_id,
+                   COALESCE(MAX(churn.score), 0) AS score
               FROM customer_churn_warning warning
-              JOIN customer_churn_scored churn ON churn.partner_id = warning.partner_id
               JOIN customer_rfm_scored scored ON scored.partner_id = warning.partner_id
-             WHERE warning.company_id = %(company)s AND churn.score >= %(min_score)s
+              LEFT JOIN customer_churn_scored churn ON churn.partner_id = warning.partner_id
+             WHERE warning.company_id = %(company)s
                AND (warning.state IN %(open)s
                     OR (warning.state IN ('lost', 'false_alarm')
-                        AND warning.date_closed >= scored.last_date));
-            ALTER TABLE customer_churn_blocked ADD PRIMARY KEY (partner_id);
-            ANALYZE customer_churn_blocked;
+                        AND warning.date_closed >= scored.last_date
+                        AND churn.score >= %(min_score)s))
+             GROUP BY warning.partner_id;
+            ALTER TABLE customer_churn_evaluated ADD PRIMARY KEY (partner_id);
+            ANALYZE customer_churn_evaluated;
             """,
             company=company_id, open=OPEN_STATES, min_score=config.warning_min_score,
         ))
-        return [row[0] for row in self.env.execute_query(SQL(
+        new_ids = [row[0] for row in self.env.execute_query(SQL(
             """
-            INSERT INTO customer_churn_warning (
-                partner_id, commercial_partner_id, company_id, user_id, date_detected,
-                score, severity, state, cohort, won_back_percent, run_id,
-                create_uid, create_date, write_uid, write_date)
-            SELECT churn.partner_id, churn.partner_id, %(company)s, partner.user_id,
-                   %(as_of)s, churn.score, %(severity)s, 'new',
-                   CASE WHEN random() * 100 < %(control)s THEN 'control' ELSE 'treated' END,
-                   0, %(run)s,
-                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-              FROM customer_churn_scored churn
-              JOIN res_partner partner ON partner.id = churn.partner_id
-             WHERE churn.score >= %(min_score)s
-               AND NOT EXISTS (SELECT 1 FROM customer_churn_blocked blocked
-                                WHERE blocked.partner_id = churn.partner_id)
-            RETURNING id
+            WITH opened AS (
+                INSERT INTO customer_churn_warning (
+                    partner_id, commercial_partner_id, company_id, user_id, date_detected,
+                    score, severity, state, cohort, won_back_percent, run_id,
+                    create_uid, create_date, write_uid, write_date)
+                SELECT churn.partner_id, churn.partner_id, %(company)s, partner.user_id,
+                       %(as_of)s, churn.score, %(severity)s, 'new',
+                       CASE WHEN random() * 100 < %(control)s THEN 'control' ELSE 'treated' END,
+                       0, %(run)s,
+                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM customer_churn_scored churn
+                  JOIN res_partner partner ON partner.id = churn.partner_id
+                 WHERE churn.score >= %(min_score)s
+                   AND NOT EXISTS (SELECT 1 FROM customer_churn_evaluated evaluated
+                                    WHERE evaluated.partner_id = churn.partner_id)
+                RETURNING id, partner_id, score
+            )
+            INSERT INTO customer_churn_evaluated (partner_id, warning_id, score)
+            SELECT partner_id, id, score FROM opened
+            RETURNING warning_id
             """,
             company=company_id, as_of=as_of, severity=self._severity_case(SQL("churn.score")),
             control=config.control_group_percent, run=run.id, uid=self.env.uid,
             min_score=config.warning_min_score,
         ))]
+        self.env.cr.execute(SQL("ANALYZE customer_churn_evaluated"))
+        return new_ids
 
     @api.model
     def _schedule_owner_activities(self, warning_ids, deadline):

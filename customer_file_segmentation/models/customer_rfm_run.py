@@ -377,6 +377,10 @@ class CustomerRfmRun(models.Model):
         reached), FM, the weighted score, value tier and segment, the BG/NBD and
         Gamma-Gamma predictions, the lifecycle stage and the rhythm the customer is measured
         against (``reference_rhythm``: their own, or the median of repeat buyers).
+
+        Each level computes what the next one reads several times (``OFFSET 0`` keeps
+        PostgreSQL from folding the levels into one and computing those values again at
+        every use).
         """
         def steps(expression, limits, operator):
             return SQL(" + ").join(
@@ -386,38 +390,46 @@ class CustomerRfmRun(models.Model):
 
         cells = self.env["customer.rfm.segment"]._cell_map() or [(0, 0, None)]
         weights = (config.weight_recency, config.weight_frequency, config.weight_monetary)
-        predictions = self._prediction_columns(params, gamma)
+        inputs, predictions = self._prediction_columns(params, gamma)
         self.env.cr.execute(SQL(
             """
             DROP TABLE IF EXISTS customer_rfm_scored;
             CREATE TEMP TABLE customer_rfm_scored ON COMMIT DROP AS
-            SELECT rated.*, %(weighted)s AS weighted,
-                   CASE WHEN %(weighted)s >= %(high)s THEN 'high'
-                        WHEN %(weighted)s >= %(medium)s THEN 'medium'
+            SELECT predicted.*,
+                   CASE WHEN predicted.weighted >= %(high)s THEN 'high'
+                        WHEN predicted.weighted >= %(medium)s THEN 'medium'
                         ELSE 'low' END::varchar AS tier,
                    cell.segment_id,
                    %(stage)s::varchar AS lifecycle_stage
               FROM (
-                    SELECT base.partner_id, base.as_of, base.first_date, base.last_date,
-                           base.frequency, base.monetary, base.spend_recent,
-                           base.spend_previous, base.orders_recent, base.orders_previous,
-                           base.return_date, base.before_return_date,
-                           1 + %(r)s AS r, 1 + %(f)s AS f, 1 + %(m)s AS m,
-                           (2 + %(f)s + %(m)s + 1) / 2 AS fm,
-                           COALESCE(%(rhythm)s, %(median)s) AS reference_rhythm,
+                    SELECT rated.partner_id, rated.as_of, rated.first_date, rated.last_date,
+                           rated.frequency, rated.monetary, rated.spend_recent,
+                           rated.spend_previous, rated.orders_recent, rated.orders_previous,
+                           rated.return_date, rated.before_return_date,
+                           rated.r, rated.f, rated.m, (rated.f + rated.m + 1) / 2 AS fm,
+                           (%(weight_r)s * rated.r + %(weight_f)s * rated.f
+                            + %(weight_m)s * rated.m) / %(weight_sum)s AS weighted,
+                           rated.rhythm, COALESCE(rated.rhythm, %(median)s) AS reference_rhythm,
                            %(predictions)s
-                      FROM customer_rfm_base base
-                      %(expectation_join)s
-                   ) rated
+                      FROM (
+                            SELECT base.*, 1 + %(r)s AS r, 1 + %(f)s AS f, 1 + %(m)s AS m,
+                                   %(rhythm)s AS rhythm, %(inputs)s
+                              FROM customer_rfm_base base
+                              %(expectation_join)s
+                            OFFSET 0
+                           ) rated
+                    OFFSET 0
+                   ) predicted
               LEFT JOIN unnest(%(cell_r)s::int[], %(cell_fm)s::int[], %(cell_id)s::int[])
                    AS cell(r, fm, segment_id)
-                ON cell.r = rated.r AND cell.fm = rated.fm;
+                ON cell.r = predicted.r AND cell.fm = predicted.fm;
             ANALYZE customer_rfm_scored;
             """,
             r=steps(SQL("(base.as_of - base.last_date)"), bounds["recency"], "<="),
             f=steps(SQL("base.frequency"), bounds["frequency"], ">="),
             m=steps(SQL("base.monetary"), bounds["monetary"], ">="),
             rhythm=self._rhythm(),
+            inputs=inputs,
             median=float8(self._median_rhythm()),
             predictions=predictions,
             expectation_join=SQL(
@@ -425,10 +437,8 @@ class CustomerRfmRun(models.Model):
                 " = (base.purchase_days - 1)::int8 * %s + (base.as_of - base.first_date)",
                 EXPECTATION_KEY_STRIDE,
             ) if params else SQL(),
-            weighted=SQL(
-                "(%s * rated.r + %s * rated.f + %s * rated.m) / %s",
-                *(float8(weight) for weight in weights), float8(sum(weights)),
-            ),
+            weight_r=float8(weights[0]), weight_f=float8(weights[1]),
+            weight_m=float8(weights[2]), weight_sum=float8(sum(weights)),
             high=float8(config.tier_high_min), medium=float8(config.tier_medium_min),
             stage=self._lifecycle_case(config),
             cell_r=[cell[0] for cell in cells],
@@ -458,52 +468,52 @@ class CustomerRfmRun(models.Model):
 
     @api.model
     def _prediction_columns(self, params, gamma):
-        """The prediction columns of ``_score``: rhythm, probability alive, expected
-        purchases in 90 days, expected order value and 12-month CLV.
+        """The BG/NBD and Gamma-Gamma columns of ``_score``, in two parts: the inputs,
+        computed once per customer from ``base`` and ``e``, and the predictions from them
+        (``rated``): probability alive, expected purchases in 90 days, expected order value
+        and 12-month CLV.
 
         Probability alive and the Gamma-Gamma value are closed forms computed in SQL. The
         expected number of purchases needs the Gauss hypergeometric function, whose part
         depends only on (repeat purchases, customer age): numpy evaluates it once per
         distinct pair, far fewer than customers, into ``customer_rfm_expectation`` that SQL
-        joins. Without a fitted model only the rhythm and the average order value are known.
+        joins. Without a fitted model only the average order value is known.
         """
-        rhythm = self._rhythm()
+        mean_value = SQL("base.gross_spend::float8 / base.orders AS mean_value")
         if not params:
-            return SQL(
-                """%(rhythm)s AS rhythm, NULL::float8 AS probability_alive,
-                   NULL::float8 AS expected_90,
-                   base.gross_spend::float8 / base.orders AS order_value,
-                   NULL::float8 AS clv""",
-                rhythm=rhythm,
+            return mean_value, SQL(
+                """NULL::float8 AS probability_alive, NULL::float8 AS expected_90,
+                   rated.mean_value AS order_value, NULL::float8 AS clv"""
             )
         self._create_expectations(params)
         r, alpha, a, b = params
-        odds = SQL(
-            """(CASE WHEN base.purchase_days > 1
-                THEN %(a)s / (%(b)s + base.purchase_days - 2)
-                     * EXP(LEAST(700, (%(r)s + base.purchase_days - 1)
-                           * LN((%(alpha)s + (base.as_of - base.first_date))
-                                / (%(alpha)s + (base.last_date - base.first_date)))))
-                ELSE 0 END)""",
+        inputs = SQL(
+            """%(mean_value)s, e.head_90, e.head_365,
+               CASE WHEN base.purchase_days > 1
+                    THEN %(a)s / (%(b)s + base.purchase_days - 2)
+                         * EXP(LEAST(700, (%(r)s + base.purchase_days - 1)
+                               * LN((%(alpha)s + (base.as_of - base.first_date))
+                                    / (%(alpha)s + (base.last_date - base.first_date)))))
+                    ELSE 0 END AS odds""",
+            mean_value=mean_value,
             r=float8(r), alpha=float8(alpha), a=float8(a), b=float8(b),
         )
         order_value = SQL(
-            """(CASE WHEN base.orders > 1 AND base.gross_spend > 0 THEN
-                   (1 - %(p)s * base.orders / (%(p)s * base.orders + %(q)s - 1))
+            """(CASE WHEN rated.orders > 1 AND rated.gross_spend > 0 THEN
+                   (1 - %(p)s * rated.orders / (%(p)s * rated.orders + %(q)s - 1))
                        * (%(v)s * %(p)s / (%(q)s - 1))
-                 + %(p)s * base.orders / (%(p)s * base.orders + %(q)s - 1)
-                       * (base.gross_spend::float8 / base.orders)
-               ELSE base.gross_spend::float8 / base.orders END)""",
+                 + %(p)s * rated.orders / (%(p)s * rated.orders + %(q)s - 1)
+                       * rated.mean_value
+               ELSE rated.mean_value END)""",
             p=float8(gamma[0]), q=float8(gamma[1]), v=float8(gamma[2]),
-        ) if gamma and gamma[1] > 1 else SQL("(base.gross_spend::float8 / base.orders)")
-        return SQL(
-            """%(rhythm)s AS rhythm,
-               CASE WHEN base.purchase_days > 1 THEN 1 / (1 + %(odds)s) END
+        ) if gamma and gamma[1] > 1 else SQL("rated.mean_value")
+        return inputs, SQL(
+            """CASE WHEN rated.purchase_days > 1 THEN 1 / (1 + rated.odds) END
                    AS probability_alive,
-               e.head_90 / (1 + %(odds)s) AS expected_90,
+               rated.head_90 / (1 + rated.odds) AS expected_90,
                %(order_value)s AS order_value,
-               e.head_365 / (1 + %(odds)s) * %(order_value)s AS clv""",
-            rhythm=rhythm, odds=odds, order_value=order_value,
+               rated.head_365 / (1 + rated.odds) * %(order_value)s AS clv""",
+            order_value=order_value,
         )
 
     @api.model
@@ -536,14 +546,14 @@ class CustomerRfmRun(models.Model):
         """The lifecycle rules, first match wins (the settings form documents them)."""
         return SQL(
             """CASE
-                WHEN rated.as_of - rated.last_date >= %(churned)s THEN 'churned'
-                WHEN rated.as_of - rated.last_date >= %(dormant)s THEN 'dormant'
-                WHEN rated.return_date - rated.before_return_date >= %(dormant)s
+                WHEN predicted.as_of - predicted.last_date >= %(churned)s THEN 'churned'
+                WHEN predicted.as_of - predicted.last_date >= %(dormant)s THEN 'dormant'
+                WHEN predicted.return_date - predicted.before_return_date >= %(dormant)s
                      THEN 'won_back'
-                WHEN rated.as_of - rated.first_date < %(new)s THEN 'new'
-                WHEN rated.as_of - rated.last_date >= %(ratio)s * rated.reference_rhythm
-                     THEN 'at_risk'
-                WHEN rated.frequency >= %(regular)s THEN 'regular'
+                WHEN predicted.as_of - predicted.first_date < %(new)s THEN 'new'
+                WHEN predicted.as_of - predicted.last_date
+                     >= %(ratio)s * predicted.reference_rhythm THEN 'at_risk'
+                WHEN predicted.frequency >= %(regular)s THEN 'regular'
                 ELSE 'active' END""",
             churned=config.churned_days,
             dormant=config.dormant_days,
@@ -565,15 +575,17 @@ class CustomerRfmRun(models.Model):
         ("m_score", "scored.m"),
         ("fm_score", "scored.fm"),
         ("rfm_code", "scored.r::text || scored.f::text || scored.m::text"),
-        ("weighted_score", "ROUND(scored.weighted::numeric, 2)"),
+        # Rounded in double precision (see customer.rfm.score): a value that moved less
+        # than its last decimal shown is not rewritten.
+        ("weighted_score", "ROUND(scored.weighted * 100) / 100"),
         ("segment_id", "scored.segment_id"),
         ("value_tier", "scored.tier"),
         ("lifecycle_stage", "scored.lifecycle_stage"),
-        ("purchase_rhythm_days", "ROUND(scored.rhythm::numeric, 1)"),
-        ("probability_alive", "ROUND(scored.probability_alive::numeric, 3)"),
-        ("expected_purchases_90d", "ROUND(scored.expected_90::numeric, 3)"),
-        ("expected_order_value", "ROUND(scored.order_value::numeric, 2)"),
-        ("clv_12m", "ROUND(scored.clv::numeric, 2)"),
+        ("purchase_rhythm_days", "ROUND(scored.rhythm * 10) / 10"),
+        ("probability_alive", "ROUND(scored.probability_alive * 1000) / 1000"),
+        ("expected_purchases_90d", "ROUND(scored.expected_90 * 1000) / 1000"),
+        ("expected_order_value", "ROUND(scored.order_value * 100) / 100"),
+        ("clv_12m", "ROUND(scored.clv * 100) / 100"),
         ("churn_score", "COALESCE(churn.score, 0)"),
     )
     # Values whose change is remembered as the customer's movement.
@@ -684,39 +696,53 @@ class CustomerRfmRun(models.Model):
             today=run.run_date,
             uid=self.env.uid,
         ))
-        self._update_partners(pruned, every_customer)
+        self._update_partners(config, pruned, every_customer)
         self._store_snapshot(config, run, previous_run, every_customer)
         self.env["customer.rfm.score"].invalidate_model()
 
     @api.model
-    def _update_partners(self, pruned_partner_ids, every_customer):
+    def _update_partners(self, config, pruned_partner_ids, every_customer):
         """Mirror each customer's main score (the company where they spend most) on the
         partners whose scores changed, touching only rows whose values change. After a run
         over every customer, partners left without any score become prospects (customers)
         or nothing."""
-        self.env.cr.execute(SQL(
-            """
-            WITH main AS (
+        moved = SQL(
+            "score_id IS NULL OR (old_segment_id, old_value_tier, old_lifecycle_stage)"
+            " IS DISTINCT FROM (segment_id, value_tier, lifecycle_stage)"
+        )
+        if self.sudo().search_count([("company_id", "!=", config.company_id.id)], limit=1):
+            # Spending decides the main company: a change of spend may change it.
+            main = SQL(
+                """
                 SELECT DISTINCT ON (score.partner_id)
                        score.partner_id, score.value_tier, score.segment_id, score.lifecycle_stage
                   FROM customer_rfm_score score
                  WHERE score.partner_id IN (
                        SELECT partner_id FROM customer_rfm_new
-                        WHERE NOT stale
-                          AND (score_id IS NULL OR old_monetary IS DISTINCT FROM monetary
-                               OR (old_segment_id, old_value_tier, old_lifecycle_stage)
-                                  IS DISTINCT FROM (segment_id, value_tier, lifecycle_stage)))
+                        WHERE NOT stale AND (%s OR old_monetary IS DISTINCT FROM monetary))
                  ORDER BY score.partner_id, score.monetary DESC, score.company_id
+                """,
+                moved,
             )
+        else:
+            # No other company was ever scored: this run's scores are the main ones.
+            main = SQL(
+                "SELECT partner_id, value_tier, segment_id, lifecycle_stage"
+                "  FROM customer_rfm_new WHERE NOT stale AND (%s)",
+                moved,
+            )
+        self.env.cr.execute(SQL(
+            """
             UPDATE res_partner partner
                SET value_tier = main.value_tier,
                    rfm_segment_id = main.segment_id,
                    lifecycle_stage = main.lifecycle_stage
-              FROM main
+              FROM (%s) main
              WHERE partner.id = main.partner_id
                AND (partner.value_tier, partner.rfm_segment_id, partner.lifecycle_stage)
                    IS DISTINCT FROM (main.value_tier, main.segment_id, main.lifecycle_stage)
-            """
+            """,
+            main,
         ))
         if not every_customer:
             self.env["res.partner"].invalidate_model(["value_tier", "rfm_segment_id",
@@ -767,8 +793,7 @@ class CustomerRfmRun(models.Model):
             )
         elif every_customer:
             counted = SQL(
-                "SELECT segment_id, tier, lifecycle_stage, 1, monetary,"
-                "       ROUND(clv::numeric, 2)"
+                "SELECT segment_id, tier, lifecycle_stage, 1, monetary, clv"
                 "  FROM customer_rfm_scored"
             )
         else:
@@ -783,7 +808,7 @@ class CustomerRfmRun(models.Model):
                 run_id, company_id, snapshot_date, segment_id, value_tier, lifecycle_stage,
                 customer_count, monetary, clv_12m, create_uid, create_date, write_uid, write_date)
             SELECT %(run)s, %(company)s, %(date)s, segment_id, value_tier, lifecycle_stage,
-                   SUM(customers), SUM(monetary), SUM(clv_12m),
+                   SUM(customers), SUM(monetary), ROUND(SUM(clv_12m)::numeric, 2),
                    %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
               FROM (%(counted)s) counted(segment_id, value_tier, lifecycle_stage, customers,
                                          monetary, clv_12m)

@@ -34,7 +34,10 @@ class CustomerRfmScore(models.Model):
     m_score = fields.Integer(string="M", readonly=True, aggregator="avg")
     fm_score = fields.Integer(string="FM", readonly=True, aggregator="avg")
     rfm_code = fields.Char(string="RFM", readonly=True)
-    weighted_score = fields.Float(readonly=True, digits=(16, 2), aggregator="avg")
+    # The scores and predictions below are double precision (no ``digits``: the views set
+    # the decimals shown). Every run compares a million computed values with the stored
+    # ones, and converting a float to numeric for that costs more than the whole comparison.
+    weighted_score = fields.Float(readonly=True, aggregator="avg")
     segment_id = fields.Many2one("customer.rfm.segment", readonly=True, ondelete="set null")
     previous_segment_id = fields.Many2one("customer.rfm.segment", readonly=True,
                                           ondelete="set null")
@@ -45,20 +48,18 @@ class CustomerRfmScore(models.Model):
     lifecycle_stage = fields.Selection(LIFECYCLE_STAGES, readonly=True)
     previous_lifecycle_stage = fields.Selection(LIFECYCLE_STAGES, readonly=True)
     purchase_rhythm_days = fields.Float(
-        string="Own Rhythm (days)", readonly=True, digits=(16, 1), aggregator="avg",
+        string="Own Rhythm (days)", readonly=True, aggregator="avg",
         help="Average days between the customer's purchase days.",
     )
     probability_alive = fields.Float(
-        readonly=True, digits=(16, 3), aggregator="avg",
+        readonly=True, aggregator="avg",
         help="BG/NBD probability that the customer is still buying; empty for one-time buyers, "
         "who are judged by rules.",
     )
-    expected_purchases_90d = fields.Float(
-        string="Expected Purchases (90 days)", readonly=True, digits=(16, 3)
-    )
-    expected_order_value = fields.Monetary(readonly=True, currency_field="currency_id")
-    clv_12m = fields.Monetary(string="CLV (12 months)", readonly=True,
-                              currency_field="currency_id")
+    expected_purchases_90d = fields.Float(string="Expected Purchases (90 days)", readonly=True)
+    # Estimates, not booked amounts: shown in the company's currency by the views.
+    expected_order_value = fields.Float(readonly=True)
+    clv_12m = fields.Float(string="CLV (12 months)", readonly=True)
     churn_score = fields.Integer(readonly=True, aggregator="avg")
 
     _partner_company_unique = models.UniqueIndex(

@@ -126,6 +126,26 @@ class TestRfmScoring(SegmentationCase):
         self.assertEqual(self.alice.rfm_segment_id,
                          self.env.ref("customer_file_segmentation.segment_loyal"))
 
+    def test_the_partner_follows_the_company_where_the_customer_spends_most(self):
+        self._run()
+        self._run(company=self.second_company)
+        here, there = self._score(self.alice), self._score(self.alice, self.second_company)
+        scores_there = (there.segment_id, there.value_tier, there.lifecycle_stage)
+        self.assertNotEqual(scores_there[:2], (here.segment_id, here.value_tier))
+        self.assertEqual(self.alice.rfm_segment_id, here.segment_id)
+        line = self.env["customer.purchase.line"].sudo().search([
+            ("partner_id", "=", self.alice.id), ("company_id", "=", self.second_company.id),
+        ])
+        line.amount = 5000
+        self._run("incremental", company=self.second_company, partner_ids=self.alice.ids)
+        self.assertEqual(there.monetary, 5000.0)
+        self.assertEqual((there.segment_id, there.value_tier, there.lifecycle_stage),
+                         scores_there, "only the spend moved there")
+        self.assertEqual(
+            (self.alice.rfm_segment_id, self.alice.value_tier, self.alice.lifecycle_stage),
+            scores_there, "the partner now shows the company where the customer spends most",
+        )
+
     def test_gross_spend_when_refunds_are_not_netted(self):
         self.config.net_refunds = False
         self._run()
