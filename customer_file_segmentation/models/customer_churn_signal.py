@@ -1,6 +1,10 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+# Decimals a value is shown and stored with, by unit of its signal type (2 otherwise): a value
+# that moved less than that is the same to the reader, and is not rewritten.
+VALUE_DECIMALS = {"ratio": 1, "percent": 0, "probability": 2}
+
 
 class CustomerChurnSignal(models.Model):
     """One signal that fired for a warning, with the value that made it fire."""
@@ -16,7 +20,7 @@ class CustomerChurnSignal(models.Model):
                                  ondelete="cascade")
     type_id = fields.Many2one("customer.churn.signal.type", string="Signal", required=True,
                               ondelete="cascade")
-    # Double precision, rounded to 2 decimals by the runs that compare and rewrite it.
+    # Double precision, rounded as shown (``VALUE_DECIMALS``) by the runs that compare it.
     value = fields.Float(string="Raw Value")
     points = fields.Integer()
     value_display = fields.Char(string="Value", compute="_compute_value_display")
@@ -25,6 +29,19 @@ class CustomerChurnSignal(models.Model):
         # Every run rewrites the values that moved: room on each page keeps the new version
         # of a row on its page, without touching the indexes (HOT updates).
         self.env.cr.execute(SQL("ALTER TABLE customer_churn_signal SET (fillfactor = 50)"))
+
+    @api.model
+    def _rounded_value(self, value, unit):
+        """SQL rounding ``value`` (double precision) as the signal's ``unit`` shows it."""
+        return SQL(
+            "CASE %s %s ELSE ROUND(%s * 100) / 100 END",
+            unit,
+            SQL(" ").join(
+                SQL("WHEN %s THEN ROUND(%s * %s) / %s", code, value, 10 ** digits, 10 ** digits)
+                for code, digits in VALUE_DECIMALS.items()
+            ),
+            value,
+        )
 
     @api.depends("value", "type_id.unit")
     def _compute_value_display(self):

@@ -307,10 +307,10 @@ class CustomerChurnWarning(models.Model):
             DROP TABLE IF EXISTS customer_churn_signal_change;
             CREATE TEMP TABLE customer_churn_signal_change ON COMMIT DROP AS
             SELECT signal.id, new.warning_id, new.type_id, new.value, new.points
-              FROM (SELECT evaluated.warning_id, fired.type_id,
-                           -- at the precision shown, so that unchanged values compare equal
-                           ROUND(fired.value * 100) / 100 AS value, fired.points
+              FROM (SELECT evaluated.warning_id, fired.type_id, %(value)s AS value,
+                           fired.points
                       FROM customer_churn_fired fired
+                      JOIN customer_churn_signal_type kind ON kind.id = fired.type_id
                       JOIN customer_churn_evaluated evaluated
                         ON evaluated.partner_id = fired.partner_id
                      WHERE evaluated.warning_id IS NOT NULL) new
@@ -332,7 +332,10 @@ class CustomerChurnWarning(models.Model):
             SELECT change.warning_id, change.type_id, change.value, change.points
               FROM customer_churn_signal_change change
              WHERE change.id IS NULL;
-            """
+            """,
+            value=self.env["customer.churn.signal"]._rounded_value(
+                SQL("fired.value"), SQL("kind.unit")
+            ),
         ))
         self._schedule_owner_activities(
             new_ids, as_of + timedelta(days=config.activity_deadline_days)

@@ -249,6 +249,7 @@ class CustomerRfmRun(models.Model):
         spend = SQL("day.amount") if config.net_refunds \
             else SQL("CASE WHEN NOT day.is_refund THEN day.amount END")
         purchase = SQL("NOT day.is_refund")
+        self._reserve_work_mem()
         self.env.cr.execute(SQL("DROP TABLE IF EXISTS customer_rfm_base"))
         self.env.cr.execute(SQL(
             """
@@ -311,6 +312,17 @@ class CustomerRfmRun(models.Model):
         # Later steps read the table whole: statistics, no index.
         self.env.cr.execute(SQL("ANALYZE customer_rfm_base"))
         return self.env.execute_query(SQL("SELECT COUNT(*) FROM customer_rfm_base"))[0][0]
+
+    @api.model
+    def _reserve_work_mem(self):
+        """The pipeline hashes and sorts every customer of the company several times: at
+        least 256 MB for each of those, until the transaction ends, keeps them in memory
+        (PostgreSQL's default of 4 MB would spill a million customers to disk at each step).
+        """
+        self.env.cr.execute(SQL(
+            "SELECT set_config('work_mem', GREATEST(setting::int, 262144) || 'kB', TRUE)"
+            "  FROM pg_settings WHERE name = 'work_mem'"
+        ))
 
     @api.model
     def _quintile_bounds(self, count):

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import SegmentationCase
 
@@ -84,13 +85,31 @@ class TestChurnWarning(SegmentationCase):
         stale = warning.signal_ids[:1].copy({
             "type_id": self.env.ref("customer_file_segmentation.signal_high_value").id,
         })
+        self.env.flush_all()
+        kept_row = self._row_version(kept)
         self._run("churn")
         self.assertEqual(
             {signal.type_id.code: round(signal.value, 2) for signal in warning.signal_ids},
             {"overdue": 4.0, "spend_drop": 100.0, "frequency_drop": 100.0},
         )
-        self.assertTrue(kept.exists(), "an unchanged signal is kept as it is")
+        self.assertEqual(self._row_version(kept), kept_row,
+                         "an unchanged signal is kept as it is, not rewritten")
         self.assertFalse(stale.exists(), "a signal that no longer fires is removed")
+
+    def _row_version(self, record):
+        """Where the row lies in its table: every rewrite of a row, even in place, moves it."""
+        return self.env.execute_query(SQL(
+            "SELECT ctid::text FROM %s WHERE id = %s", SQL.identifier(record._table), record.id,
+        ))[0][0]
+
+    def test_signal_values_are_kept_as_they_are_shown(self):
+        signals = self.env["customer.churn.signal"]
+        rounded = self.env.execute_query(SQL(
+            "SELECT %s FROM (VALUES (4.04::float8, 'ratio'), (12.6, 'percent'),"
+            " (0.1234, 'probability'), (2.3456, 'score')) AS signal(value, unit)",
+            signals._rounded_value(SQL("signal.value"), SQL("signal.unit")),
+        ))
+        self.assertEqual([row[0] for row in rounded], [4.0, 13.0, 0.12, 2.35])
 
     def test_next_purchase_closes_the_warning_as_won_back(self):
         self.config.control_group_percent = 0
