@@ -258,33 +258,31 @@ class CustomerChurnWarning(models.Model):
     def _apply_churn(self, config, as_of, run):
         """Close, open and update warnings from ``customer_churn_scored``; return how many
         were opened."""
-        company_id = config.company_id.id
+        self._collect_evaluated(config)
         # Only customers whose last purchase is not older than their warning can have been
         # won back: checking those alone keeps the ledger out of a full scan.
         bought_since = [row[0] for row in self.env.execute_query(SQL(
-            """
-            SELECT warning.partner_id
-              FROM customer_churn_warning warning
-              JOIN customer_rfm_scored scored ON scored.partner_id = warning.partner_id
-             WHERE warning.company_id = %(company)s AND warning.state IN %(open)s
-               AND scored.last_date >= warning.date_detected
-            """,
-            company=company_id, open=OPEN_STATES,
+            "SELECT partner_id FROM customer_churn_evaluated WHERE bought_since"
         ))]
-        self._close_won_back(partner_ids=bought_since, company_id=company_id)
+        won_back = self._close_won_back(partner_ids=bought_since,
+                                        company_id=config.company_id.id)
         # Customers past the churn limit are lost, whatever was tried.
-        self.env.cr.execute(SQL(
+        lost_ids = [row[0] for row in self.env.execute_query(SQL(
             """
             UPDATE customer_churn_warning warning
                SET state = 'lost', date_closed = %(as_of)s, won_back_percent = 0
-              FROM customer_rfm_scored scored
-             WHERE scored.partner_id = warning.partner_id AND warning.company_id = %(company)s
-               AND warning.state IN %(open)s AND scored.lifecycle_stage = 'churned'
+              FROM customer_churn_evaluated evaluated
+             WHERE evaluated.warning_id = warning.id AND evaluated.churned
+               AND warning.state IN %(open)s
             RETURNING warning.id
             """,
-            as_of=as_of, company=company_id, open=OPEN_STATES,
+            as_of=as_of, open=OPEN_STATES,
+        ))]
+        self._unlink_activities(lost_ids)
+        self.env.cr.execute(SQL(
+            "UPDATE customer_churn_evaluated SET warning_id = NULL WHERE warning_id = ANY(%s)",
+            won_back.ids + lost_ids,
         ))
-        self._unlink_activities([row[0] for row in self.env.cr.fetchall()])
         new_ids = self._open_warnings(config, as_of, run)
         # Open warnings take the new score; only those whose score changed are written.
         self.env.cr.execute(SQL(
@@ -345,25 +343,25 @@ class CustomerChurnWarning(models.Model):
         return len(new_ids)
 
     @api.model
-    def _open_warnings(self, config, as_of, run):
-        """Open a warning for each customer scoring at least the warning threshold, unless
-        one is open or one was closed as lost or false alarm since their last purchase;
-        return the ids.
-
-        ``customer_churn_evaluated`` first collects, per evaluated customer, the open
-        warning (``warning_id``) with the customer's new score, or the closed one that
-        blocks a new warning (no ``warning_id``); the warnings opened here join it as they
-        are inserted. The insert anti-joins a small analysed table whatever the statistics
-        of the warnings table say, and the next steps find every open warning of the run in
-        it, keyed.
+    def _collect_evaluated(self, config):
+        """Collect into ``customer_churn_evaluated``, per evaluated customer (one of
+        ``customer_rfm_scored``), their open warning (``warning_id``, with whether they
+        bought since it and whether they churned), whether a warning closed as lost or
+        false alarm since their last purchase blocks a new one (``blocked``), and their new
+        churn score. One join of the warnings with the run serves every later step: each
+        reads a small analysed table, keyed, whatever the statistics of the warnings say.
         """
-        company_id = config.company_id.id
         self.env.cr.execute(SQL(
             """
             DROP TABLE IF EXISTS customer_churn_evaluated;
             CREATE TEMP TABLE customer_churn_evaluated ON COMMIT DROP AS
             SELECT warning.partner_id,
                    MAX(warning.id) FILTER (WHERE warning.state IN %(open)s) AS warning_id,
+                   COALESCE(bool_or(warning.state IN %(open)s
+                                    AND scored.last_date >= warning.date_detected), FALSE)
+                       AS bought_since,
+                   bool_or(scored.lifecycle_stage = 'churned') AS churned,
+                   COALESCE(bool_or(warning.state NOT IN %(open)s), FALSE) AS blocked,
                    COALESCE(MAX(churn.score), 0) AS score
               FROM customer_churn_warning warning
               JOIN customer_rfm_scored scored ON scored.partner_id = warning.partner_id
@@ -377,8 +375,16 @@ class CustomerChurnWarning(models.Model):
             ALTER TABLE customer_churn_evaluated ADD PRIMARY KEY (partner_id);
             ANALYZE customer_churn_evaluated;
             """,
-            company=company_id, open=OPEN_STATES, min_score=config.warning_min_score,
+            company=config.company_id.id, open=OPEN_STATES,
+            min_score=config.warning_min_score,
         ))
+
+    @api.model
+    def _open_warnings(self, config, as_of, run):
+        """Open a warning for each customer scoring at least the warning threshold, unless
+        one is open or one was closed as lost or false alarm since their last purchase
+        (``customer_churn_evaluated``, which the new warnings join); return the ids."""
+        company_id = config.company_id.id
         new_ids = [row[0] for row in self.env.execute_query(SQL(
             """
             WITH opened AS (
@@ -395,11 +401,14 @@ class CustomerChurnWarning(models.Model):
                   JOIN res_partner partner ON partner.id = churn.partner_id
                  WHERE churn.score >= %(min_score)s
                    AND NOT EXISTS (SELECT 1 FROM customer_churn_evaluated evaluated
-                                    WHERE evaluated.partner_id = churn.partner_id)
+                                    WHERE evaluated.partner_id = churn.partner_id
+                                      AND (evaluated.warning_id IS NOT NULL
+                                           OR evaluated.blocked))
                 RETURNING id, partner_id, score
             )
             INSERT INTO customer_churn_evaluated (partner_id, warning_id, score)
             SELECT partner_id, id, score FROM opened
+                ON CONFLICT (partner_id) DO UPDATE SET warning_id = EXCLUDED.warning_id
             RETURNING warning_id
             """,
             company=company_id, as_of=as_of, severity=self._severity_case(SQL("churn.score")),

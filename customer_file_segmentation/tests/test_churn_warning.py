@@ -122,6 +122,17 @@ class TestChurnWarning(SegmentationCase):
         self.assertEqual(warning.won_back_percent, 100)
         self.assertFalse(warning.activity_ids)
 
+    def test_a_run_closes_the_warning_of_a_customer_who_bought_since(self):
+        self._run()
+        warning = self._warnings(self.sandra)
+        self._buy(self.sandra, 0, 300)
+        # As if the purchase had reached the ledger without passing through the ORM.
+        warning.write({"state": "new", "won_back_date": False, "date_closed": False,
+                       "won_back_percent": 0})
+        self._run("churn")
+        self.assertEqual((warning.state, warning.won_back_date), ("won_back", self.today))
+        self.assertEqual(self._warnings(self.sandra), warning, "and opens no other one")
+
     def test_a_customer_past_the_churn_limit_is_lost(self):
         self._run()
         warning = self._warnings(self.sandra)
