@@ -56,6 +56,19 @@ class TestContactPoint(TransactionCase):
         first.is_primary = True
         self.assertFalse(second.is_primary)
 
+    def test_merged_duplicates_keep_one_primary_point_per_kind(self):
+        kept_phone = self._point(self.customer, "phone", "13800138000", is_primary=True)
+        their_phone = self._point(self.other, "phone", "13900139000", is_primary=True)
+        their_email = self._point(self.other, "email", "zhou@example.com", is_primary=True)
+        self.env["base.partner.merge.automatic.wizard"]._merge(
+            (self.customer | self.other).ids, self.customer
+        )
+        self.assertEqual((kept_phone | their_phone | their_email).partner_id, self.customer)
+        self.assertEqual(
+            [(point.kind, point.is_primary) for point in (kept_phone, their_phone, their_email)],
+            [("phone", True), ("phone", False), ("email", True)],
+        )
+
     def test_same_value_on_two_customers_is_flagged(self):
         mine = self._point(self.customer, "phone", "138-0013-8000")
         again_mine = self._point(self.customer, "phone", "+86 13800138000")

@@ -139,6 +139,21 @@ class TestPurchaseHistory(TestSaleCommon):
         self.assertEqual(other_company.lifetime_spend, 800.0)
         self.assertEqual(self._lines(self.buyer).commercial_partner_id, other_company)
 
+    def test_merging_contacts_merges_their_purchases(self):
+        self._order(self.customer, [(self.phone, 1, 800)])
+        duplicate = self.env["res.partner"].create({"name": "王芳 (WeChat)"})
+        self._order(duplicate, [(self.case, 2, 20)])
+        self.env["base.partner.merge.automatic.wizard"]._merge(
+            (duplicate | self.customer).ids, self.customer
+        )
+        self.assertEqual(len(self._lines(self.customer)), 2)
+        self.assertEqual((self.customer.purchase_order_count, self.customer.lifetime_spend),
+                         (2, 840.0))
+        self.assertEqual(self._days(self.customer),
+                         [(fields.Date.context_today(self.customer), "sale", False, 2, 840.0)],
+                         "the same day's rows of both contacts are one")
+        self._assert_daily_summary_is_what_a_rebuild_gives()
+
     def test_batch_confirmation(self):
         orders = self.env["sale.order"]
         customers = self.env["res.partner"].create([{"name": f"Batch {i}"} for i in range(20)])

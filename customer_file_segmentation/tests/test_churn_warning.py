@@ -167,6 +167,29 @@ class TestChurnWarning(SegmentationCase):
         self.assertEqual(warning.state, "in_progress")
         self.assertEqual(warning.action_count, 1)
 
+    def test_merged_duplicates_keep_one_open_warning_with_their_actions(self):
+        self.config.control_group_percent = 0
+        twin = self._customer("Sandra (shop account)")
+        for days in range(120, 301, 30):
+            self._buy(twin, days, 100)
+        self._run()
+        kept = self._warnings(twin)
+        action = self.env["customer.winback.action"].create(
+            {"warning_id": kept.id, "kind": "call"}
+        )
+        dropped = self._warnings(self.sandra)
+        self.assertTrue(dropped and self._score(twin))
+        self.env["base.partner.merge.automatic.wizard"]._merge(
+            (twin | self.sandra).ids, self.sandra
+        )
+        self.assertEqual(self._warnings(self.sandra), kept, "the one with the actions")
+        self.assertEqual((kept.state, action.partner_id), ("in_progress", self.sandra))
+        self.assertFalse(dropped.exists())
+        self.assertEqual(len(self._score(self.sandra)), 1)
+        self._run("churn")
+        self.assertEqual(self._score(self.sandra).frequency, 14, "both histories count")
+        self.assertEqual(self._warnings(self.sandra), kept)
+
 
 @tagged("post_install", "-at_install")
 class TestControlGroup(SegmentationCase):

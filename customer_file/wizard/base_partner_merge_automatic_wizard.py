@@ -1,0 +1,50 @@
+from odoo import models
+from odoo.tools import SQL
+
+
+class BasePartnerMergeAutomaticWizard(models.TransientModel):
+    _inherit = "base.partner.merge.automatic.wizard"
+
+    def _update_foreign_keys(self, src_partners, dst_partner):
+        """Merged contacts bring their customer file to the destination.
+
+        The wizard moves every row by its foreign keys, and fails on a row that would break
+        a unique index once moved. So first: the merged contacts' primary contact points
+        stay primary only for kinds the destination (then the lowest id) has none of, and
+        their daily purchase rows are dropped (moved as they are, they would collide with
+        the destination's rows of the same day). Once the lines are moved, what derives from
+        them is rebuilt for every partner concerned: the lines' commercial partner, the
+        totals and the daily summary.
+        """
+        merged = src_partners | dst_partner
+        concerned = set(merged.ids) | set(merged.commercial_partner_id.ids)
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            """
+            UPDATE customer_contact_point point
+               SET is_primary = FALSE
+              FROM (SELECT id, ROW_NUMBER() OVER (
+                               PARTITION BY kind ORDER BY partner_id <> %(dst)s, partner_id, id
+                           ) AS rank
+                      FROM customer_contact_point
+                     WHERE partner_id = ANY(%(merged)s) AND is_primary) ranked
+             WHERE ranked.id = point.id AND ranked.rank > 1;
+            DELETE FROM customer_purchase_day WHERE commercial_partner_id = ANY(%(src)s);
+            """,
+            dst=dst_partner.id, merged=merged.ids, src=src_partners.ids,
+        ))
+        self.env["customer.contact.point"].invalidate_model(["is_primary"])
+        result = super()._update_foreign_keys(src_partners, dst_partner)
+        self.env.cr.execute(SQL(
+            """
+            UPDATE customer_purchase_line line
+               SET commercial_partner_id = partner.commercial_partner_id
+              FROM res_partner partner
+             WHERE partner.id = %s AND line.partner_id = partner.id
+               AND line.commercial_partner_id <> partner.commercial_partner_id
+            """,
+            dst_partner.id,
+        ))
+        self.env["customer.purchase.line"].invalidate_model(["commercial_partner_id"])
+        self.env["res.partner"]._refresh_purchase_aggregates(concerned)
+        return result
