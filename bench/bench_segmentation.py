@@ -5,9 +5,10 @@
 Prints, in one run on the same rows:
 - the whole rebuild of the daily summary of the ledger (what the upgrade to it costs once);
 - the baseline: a raw SQL GROUP BY with three NTILE(5) into a temporary table, over the
-  purchase lines (the yardstick) and over the daily summary the pipeline reads;
-- a full run (RFM, lifecycle, BG/NBD predictions, churn warnings), first and second time
-  on the same day, and once more a week later (the weekly job), with their ratio to the
+  purchase lines (the yardstick) and over the daily summary the pipeline reads, with the
+  memory the pipeline takes;
+- a full run (RFM, lifecycle, BG/NBD predictions, churn warnings) right after a refit,
+  again the same day, and once more a week later (the weekly job), with their ratio to the
   baseline;
 - an incremental run after 1,000 new orders;
 - the BG/NBD and Gamma-Gamma fit on --fit customers and on every customer;
