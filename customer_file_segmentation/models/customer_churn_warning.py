@@ -400,10 +400,11 @@ class CustomerChurnWarning(models.Model):
                   FROM customer_churn_scored churn
                   JOIN res_partner partner ON partner.id = churn.partner_id
                  WHERE churn.score >= %(min_score)s
-                   AND NOT EXISTS (SELECT 1 FROM customer_churn_evaluated evaluated
-                                    WHERE evaluated.partner_id = churn.partner_id
-                                      AND (evaluated.warning_id IS NOT NULL
-                                           OR evaluated.blocked))
+                   -- NOT IN: read once into a hash. An anti-join may scan the table again
+                   -- for every customer, and this statement grows it (quadratic on a first
+                   -- run, when the table starts empty).
+                   AND churn.partner_id NOT IN (SELECT partner_id FROM customer_churn_evaluated
+                                                 WHERE warning_id IS NOT NULL OR blocked)
                 RETURNING id, partner_id, score
             )
             INSERT INTO customer_churn_evaluated (partner_id, warning_id, score)
