@@ -154,6 +154,20 @@ class TestPurchaseHistory(TestSaleCommon):
                          "the same day's rows of both contacts are one")
         self._assert_daily_summary_is_what_a_rebuild_gives()
 
+    def test_a_merged_contact_brings_its_purchases_to_the_company_of_the_kept_one(self):
+        self._order(self.buyer, [(self.phone, 1, 800)])
+        new_employer = self.env["res.partner"].create(
+            {"name": "Pearl Logistics", "is_company": True}
+        )
+        kept = self.env["res.partner"].create({"name": "Li Lei", "parent_id": new_employer.id})
+        self.env["base.partner.merge.automatic.wizard"]._merge((self.buyer | kept).ids, kept)
+        self.assertEqual(self._lines(kept).partner_id, kept)
+        self.assertEqual(self._lines(kept).commercial_partner_id, new_employer)
+        self.assertEqual((new_employer.purchase_order_count, new_employer.lifetime_spend),
+                         (1, 800.0))
+        self.assertEqual(self.company_customer.purchase_order_count, 0)
+        self._assert_daily_summary_is_what_a_rebuild_gives()
+
     def test_batch_confirmation(self):
         orders = self.env["sale.order"]
         customers = self.env["res.partner"].create([{"name": f"Batch {i}"} for i in range(20)])

@@ -13,8 +13,8 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         stay primary only for kinds the destination (then the lowest id) has none of, and
         their daily purchase rows are dropped (moved as they are, they would collide with
         the destination's rows of the same day). Once the lines are moved, what derives from
-        them is rebuilt for every partner concerned: the lines' commercial partner, the
-        totals and the daily summary.
+        them is rebuilt for every partner concerned: the commercial partner of every moved
+        row, the totals and the daily summary.
         """
         merged = src_partners | dst_partner
         concerned = set(merged.ids) | set(merged.commercial_partner_id.ids)
@@ -35,16 +35,9 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         ))
         self.env["customer.contact.point"].invalidate_model(["is_primary"])
         result = super()._update_foreign_keys(src_partners, dst_partner)
-        self.env.cr.execute(SQL(
-            """
-            UPDATE customer_purchase_line line
-               SET commercial_partner_id = partner.commercial_partner_id
-              FROM res_partner partner
-             WHERE partner.id = %s AND line.partner_id = partner.id
-               AND line.commercial_partner_id <> partner.commercial_partner_id
-            """,
-            dst_partner.id,
-        ))
-        self.env["customer.purchase.line"].invalidate_model(["commercial_partner_id"])
+        # The rows moved in SQL keep the commercial partner of their former contact: the ORM
+        # recomputes it on everything that now belongs to the destination.
+        dst_partner.modified(["commercial_partner_id"])
+        self.env.flush_all()
         self.env["res.partner"]._refresh_purchase_aggregates(concerned)
         return result

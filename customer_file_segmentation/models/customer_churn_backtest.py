@@ -97,23 +97,21 @@ class CustomerChurnBacktest(models.Model):
         except UserError:
             params = gamma = None
             model_used = self.env._("Rules only (no repeat buyers before the cutoff)")
-        bounds = Run._quintile_bounds(count) if config.scoring_method == "quintile" \
-            else Run._threshold_bounds(config)
-        Run._score(config, bounds, params, gamma)
+        Run._score(config, Run._fresh_bounds(config, count), params, gamma)
         self.env["customer.churn.warning"]._score_churn(config, cutoff)
         rows = self.env.execute_query(SQL(
             """
-            SELECT COALESCE(scored.score, 0),
+            SELECT COALESCE(churn.score, 0),
                    NOT EXISTS (
                        SELECT 1 FROM customer_purchase_day day
-                        WHERE day.commercial_partner_id = base.partner_id
+                        WHERE day.commercial_partner_id = scored.partner_id
                           AND day.company_id = %(company)s
                           AND day.source = ANY(%(sources)s)
                           AND NOT day.is_refund
                           AND day.date > %(cutoff)s AND day.date <= %(end)s)
-              FROM customer_rfm_scored base
-              LEFT JOIN customer_churn_scored scored ON scored.partner_id = base.partner_id
-             WHERE base.lifecycle_stage <> 'churned'
+              FROM customer_rfm_scored scored
+              LEFT JOIN customer_churn_scored churn ON churn.partner_id = scored.partner_id
+             WHERE scored.lifecycle_stage <> 'churned'
             """,
             company=self.company_id.id,
             sources=config._sources(),

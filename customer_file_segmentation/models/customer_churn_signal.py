@@ -4,6 +4,7 @@ from odoo.tools import SQL
 # Decimals a value is shown and stored with, by unit of its signal type (2 otherwise): a value
 # that moved less than that is the same to the reader, and is not rewritten.
 VALUE_DECIMALS = {"ratio": 1, "percent": 0, "probability": 2}
+DEFAULT_DECIMALS = 2
 
 
 class CustomerChurnSignal(models.Model):
@@ -33,14 +34,15 @@ class CustomerChurnSignal(models.Model):
     @api.model
     def _rounded_value(self, value, unit):
         """SQL rounding ``value`` (double precision) as the signal's ``unit`` shows it."""
+        def rounded(digits):
+            return SQL("ROUND(%s * %s) / %s", value, 10 ** digits, 10 ** digits)
+
         return SQL(
-            "CASE %s %s ELSE ROUND(%s * 100) / 100 END",
+            "CASE %s %s ELSE %s END",
             unit,
-            SQL(" ").join(
-                SQL("WHEN %s THEN ROUND(%s * %s) / %s", code, value, 10 ** digits, 10 ** digits)
-                for code, digits in VALUE_DECIMALS.items()
-            ),
-            value,
+            SQL(" ").join(SQL("WHEN %s THEN %s", code, rounded(digits))
+                          for code, digits in VALUE_DECIMALS.items()),
+            rounded(DEFAULT_DECIMALS),
         )
 
     @api.depends("value", "type_id.unit")
@@ -49,11 +51,12 @@ class CustomerChurnSignal(models.Model):
                      ._description_selection(self.env))
         for signal in self:
             unit = signal.type_id.unit
+            digits = VALUE_DECIMALS.get(unit)
             if unit == "ratio":
-                signal.value_display = f"{signal.value:.1f} {units['ratio']}"
+                signal.value_display = f"{signal.value:.{digits}f} {units['ratio']}"
             elif unit == "percent":
-                signal.value_display = f"-{signal.value:.0f}%"
+                signal.value_display = f"-{signal.value:.{digits}f}%"
             elif unit == "probability":
-                signal.value_display = f"{signal.value:.0%}"
+                signal.value_display = f"{signal.value:.{digits - 2}%}"
             else:
                 signal.value_display = f"{signal.value:g}"

@@ -103,12 +103,10 @@ class CustomerRfmRun(models.Model):
             "last_line_id": last_line_id,
         })
         count = self._build_base(config, today, partner_ids)
-        if config.scoring_method == "threshold":
-            bounds = self._threshold_bounds(config)
-        elif mode == "full":
-            bounds = self._quintile_bounds(count)
-        else:
+        if mode != "full" and config.scoring_method == "quintile":
             bounds = config.last_full_run_id.boundaries
+        else:
+            bounds = self._fresh_bounds(config, count)
         run.boundaries = bounds
         self._score(config, bounds, config._bgnbd_params(), config._gamma_gamma_params())
         warnings = self.env["customer.churn.warning"]
@@ -370,6 +368,14 @@ class CustomerRfmRun(models.Model):
             "frequency": list(row[4:8]),
             "monetary": [None if value is None else float(value) for value in row[8:12]],
         }
+
+    @api.model
+    def _fresh_bounds(self, config, count):
+        """The limits of scores 2 to 5 for the ``count`` customers of ``customer_rfm_base``:
+        their quintiles, or the configured thresholds."""
+        if config.scoring_method == "quintile":
+            return self._quintile_bounds(count)
+        return self._threshold_bounds(config)
 
     @api.model
     def _threshold_bounds(self, config):

@@ -39,6 +39,10 @@ class TestChurnWarning(SegmentationCase):
             {signal.type_id.code: round(signal.value, 2) for signal in warning.signal_ids},
             {"overdue": 4.0, "spend_drop": 100.0, "frequency_drop": 100.0},
         )
+        self.assertEqual(
+            {signal.type_id.code: signal.value_display for signal in warning.signal_ids},
+            {"overdue": "4.0 × own rhythm", "spend_drop": "-100%", "frequency_drop": "-100%"},
+        )
         self.assertEqual(warning.user_id, self.salesman)
         self.assertEqual(self._score(self.sandra).churn_score, 75)
 
@@ -110,6 +114,11 @@ class TestChurnWarning(SegmentationCase):
             signals._rounded_value(SQL("signal.value"), SQL("signal.unit")),
         ))
         self.assertEqual([row[0] for row in rounded], [4.0, 13.0, 0.12, 2.35])
+        low_alive = signals.new({
+            "type_id": self.env.ref("customer_file_segmentation.signal_low_probability_alive").id,
+            "value": 0.12,
+        })
+        self.assertEqual(low_alive.value_display, "12%")
 
     def test_next_purchase_closes_the_warning_as_won_back(self):
         self.config.control_group_percent = 0
@@ -185,6 +194,8 @@ class TestChurnWarning(SegmentationCase):
         self.assertEqual(self._warnings(self.sandra), kept, "the one with the actions")
         self.assertEqual((kept.state, action.partner_id), ("in_progress", self.sandra))
         self.assertFalse(dropped.exists())
+        left_behind = [("res_model", "=", dropped._name), ("res_id", "=", dropped.id)]
+        self.assertFalse(self.env["mail.activity"].search(left_behind))
         self.assertEqual(len(self._score(self.sandra)), 1)
         self._run("churn")
         self.assertEqual(self._score(self.sandra).frequency, 14, "both histories count")

@@ -41,14 +41,11 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
             """,
             merged=merged.ids, open=OPEN_STATES, dst=dst_partner.id,
         ))]
-        Warning = self.env["customer.churn.warning"]
-        Warning._unlink_activities(duplicate_ids)
-        self.env.cr.execute(SQL(
-            """
-            DELETE FROM customer_churn_warning WHERE id = ANY(%(duplicates)s);
-            DELETE FROM customer_rfm_score WHERE partner_id = ANY(%(src)s);
-            """,
-            duplicates=duplicate_ids, src=src_partners.ids,
-        ))
         self.env.invalidate_all()
+        # Through the ORM: their messages, followers and activities go with them.
+        self.env["customer.churn.warning"].sudo().browse(duplicate_ids).unlink()
+        self.env.cr.execute(SQL(
+            "DELETE FROM customer_rfm_score WHERE partner_id = ANY(%s)", src_partners.ids
+        ))
+        self.env["customer.rfm.score"].invalidate_model()
         return super()._update_foreign_keys(src_partners, dst_partner)
