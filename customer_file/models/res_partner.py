@@ -86,10 +86,12 @@ class ResPartner(models.Model):
         search="_search_purchased_category_id",
         help="Search customers who bought in a product category or its sub-categories.",
     )
+    # Not indexed: three values, each a large share of the customers, too many for an
+    # index to pay when filtering; without one, the scoring runs can rewrite a customer's
+    # tier in place (a HOT update) instead of in each of the partner's indexes.
     value_tier = fields.Selection(
         [("high", "High value"), ("medium", "Medium value"), ("low", "Low value")],
         readonly=True,
-        index=True,
         help="Filled by the segmentation addon from the customer's RFM scores.",
     )
 

@@ -80,8 +80,17 @@ class CustomerChurnWarning(models.Model):
     lifecycle_stage = fields.Selection(related="partner_id.lifecycle_stage")
     run_id = fields.Many2one(
         "customer.rfm.run", string="Scored by Run", readonly=True, ondelete="set null",
-        help="The run that opened the warning or last changed its score.",
+        help="The run that opened the warning or last changed its score or signals: the "
+        "signals show the values it measured.",
     )
+    signals_date = fields.Date(
+        string="Signals Measured On", compute="_compute_signals_date",
+        help="The signals and their values are those of the run that last changed the "
+        "score or the signals that fired; later runs that find the same signals keep them.",
+    )
+    # The ids of the signal types that fired, as the runs compare them: a run rewrites the
+    # signals of a warning only when its score or this key changes.
+    signal_key = fields.Char(readonly=True, copy=False)
     color = fields.Integer(compute="_compute_color")
 
     _one_open_warning = models.UniqueIndex(
@@ -91,6 +100,12 @@ class CustomerChurnWarning(models.Model):
     _score_range = models.Constraint(
         "CHECK(score BETWEEN 0 AND 100)", "A churn score is between 0 and 100."
     )
+
+    def init(self):
+        # Runs rewrite the score and signals of thousands of open warnings: room on each
+        # page keeps the new version of a row on its page (HOT updates, no index touched
+        # unless the severity moves).
+        self.env.cr.execute(SQL("ALTER TABLE customer_churn_warning SET (fillfactor = 80)"))
 
     @api.depends("run_id", "date_closed")
     def _compute_last_evaluation_date(self):
@@ -108,6 +123,11 @@ class CustomerChurnWarning(models.Model):
             if warning.date_closed:
                 evaluated = min(evaluated, warning.date_closed)
             warning.last_evaluation_date = max(evaluated, warning.date_detected)
+
+    @api.depends("run_id.run_date", "date_detected")
+    def _compute_signals_date(self):
+        for warning in self:
+            warning.signals_date = warning.sudo().run_id.run_date or warning.date_detected
 
     @api.depends("signal_ids.type_id", "signal_ids.value_display")
     def _compute_signal_summary(self):
@@ -217,10 +237,15 @@ class CustomerChurnWarning(models.Model):
     def _score_churn(self, config, as_of):
         """Fire the signals for customers of ``customer_rfm_scored`` (not yet churned) into
         ``customer_churn_fired`` with the points of their type, and sum the points into
-        ``customer_churn_scored``. High value adds its points to customers for whom anything
-        else fired."""
+        ``customer_churn_scored``, with the ids of the types that fired (``signal_key``,
+        ordered: the same signals give the same key). High value adds its points to
+        customers for whom anything else fired."""
         self.env.flush_all()
         queries = self._churn_signal_queries(config, as_of)
+        high_value = self.env["customer.churn.signal.type"].sudo().search(
+            [("code", "=", "high_value")], limit=1
+        )
+        is_high = SQL("scored.tier = 'high'") if high_value else SQL("FALSE")
         self.env.cr.execute(SQL(
             """
             DROP TABLE IF EXISTS customer_churn_fired;
@@ -229,21 +254,32 @@ class CustomerChurnWarning(models.Model):
                    kind.points
               FROM (%(queries)s) AS fired(partner_id, code, value)
               JOIN customer_churn_signal_type kind ON kind.code = fired.code AND kind.active;
-            INSERT INTO customer_churn_fired (partner_id, type_id, value, points)
-            SELECT scored.partner_id, kind.id, scored.weighted, kind.points
-              FROM customer_rfm_scored scored
-              JOIN customer_churn_signal_type kind ON kind.code = 'high_value' AND kind.active
-             WHERE scored.tier = 'high'
-               AND scored.partner_id IN (SELECT partner_id FROM customer_churn_fired);
-            ANALYZE customer_churn_fired;
             DROP TABLE IF EXISTS customer_churn_scored;
             CREATE TEMP TABLE customer_churn_scored ON COMMIT DROP AS
-            SELECT partner_id, LEAST(100, SUM(points))::int AS score
-              FROM customer_churn_fired
-             GROUP BY partner_id;
+            SELECT churn.partner_id,
+                   LEAST(100, churn.points
+                              + CASE WHEN %(is_high)s THEN %(high_points)s ELSE 0 END)::int
+                       AS score,
+                   churn.signal_key
+                       || CASE WHEN %(is_high)s THEN ',' || %(high_id)s ELSE '' END
+                       AS signal_key,
+                   CASE WHEN %(is_high)s THEN scored.weighted END AS high_value
+              FROM (SELECT partner_id, SUM(points) AS points,
+                           string_agg(type_id::text, ',' ORDER BY type_id) AS signal_key
+                      FROM customer_churn_fired
+                     GROUP BY partner_id) churn
+              JOIN customer_rfm_scored scored ON scored.partner_id = churn.partner_id;
+            INSERT INTO customer_churn_fired (partner_id, type_id, value, points)
+            SELECT partner_id, %(high_id)s, high_value, %(high_points)s
+              FROM customer_churn_scored
+             WHERE high_value IS NOT NULL;
+            ANALYZE customer_churn_fired;
             ANALYZE customer_churn_scored;
             """,
             queries=SQL(" UNION ALL ").join(SQL("(%s)", query) for query in queries),
+            is_high=is_high,
+            high_id=high_value.id or 0,
+            high_points=high_value.points or 0,
         ))
 
     @api.model
@@ -284,39 +320,52 @@ class CustomerChurnWarning(models.Model):
             won_back.ids + lost_ids,
         ))
         new_ids = self._open_warnings(config, as_of, run)
-        # Open warnings take the new score; only those whose score changed are written.
+        # Open warnings take the new score and signals; only those whose score or set of
+        # signals changed are written. Their signals, and those of the new warnings, are
+        # measured again; the others keep the values of the run that set them (``run_id``).
         self.env.cr.execute(SQL(
             """
-            UPDATE customer_churn_warning warning
-               SET score = evaluated.score, severity = %(severity)s, run_id = %(run)s,
-                   write_date = NOW() AT TIME ZONE 'UTC'
-              FROM customer_churn_evaluated evaluated
-             WHERE evaluated.warning_id = warning.id
-               AND (warning.score, warning.severity)
-                   IS DISTINCT FROM (evaluated.score, %(severity)s)
+            DROP TABLE IF EXISTS customer_churn_rescored;
+            CREATE TEMP TABLE customer_churn_rescored (partner_id int, warning_id int)
+                ON COMMIT DROP;
+            WITH rescored AS (
+                UPDATE customer_churn_warning warning
+                   SET score = evaluated.score, severity = %(severity)s,
+                       signal_key = evaluated.signal_key, run_id = %(run)s,
+                       write_date = NOW() AT TIME ZONE 'UTC'
+                  FROM customer_churn_evaluated evaluated
+                 WHERE evaluated.warning_id = warning.id
+                   AND (warning.score, warning.severity, warning.signal_key)
+                       IS DISTINCT FROM (evaluated.score, %(severity)s, evaluated.signal_key)
+                RETURNING warning.partner_id, warning.id
+            )
+            INSERT INTO customer_churn_rescored SELECT partner_id, id FROM rescored;
+            INSERT INTO customer_churn_rescored
+            SELECT partner_id, warning_id FROM customer_churn_evaluated
+             WHERE warning_id = ANY(%(new)s);
+            ANALYZE customer_churn_rescored;
             """,
-            severity=self._severity_case(SQL("evaluated.score")), run=run.id,
+            severity=self._severity_case(SQL("evaluated.score")), run=run.id, new=new_ids,
         ))
-        # Their signals become those that fired now. One join of the fired signals with
-        # the stored ones keeps the differences: values that moved are updated in place,
-        # signals that stopped firing deleted, new ones inserted; most stay as they were.
+        # One join of their fired signals with their stored ones keeps the differences:
+        # values that moved are updated in place, signals that stopped firing deleted, new
+        # ones inserted.
         self.env.cr.execute(SQL(
             """
             DROP TABLE IF EXISTS customer_churn_signal_change;
             CREATE TEMP TABLE customer_churn_signal_change ON COMMIT DROP AS
             SELECT signal.id, new.warning_id, new.type_id, new.value, new.points
-              FROM (SELECT evaluated.warning_id, fired.type_id, %(value)s AS value,
+              FROM (SELECT rescored.warning_id, fired.type_id, %(value)s AS value,
                            fired.points
                       FROM customer_churn_fired fired
                       JOIN customer_churn_signal_type kind ON kind.id = fired.type_id
-                      JOIN customer_churn_evaluated evaluated
-                        ON evaluated.partner_id = fired.partner_id
-                     WHERE evaluated.warning_id IS NOT NULL) new
+                      JOIN customer_churn_rescored rescored
+                        ON rescored.partner_id = fired.partner_id) new
               FULL JOIN (SELECT signal.id, signal.warning_id, signal.type_id, signal.value,
                                 signal.points
                            FROM customer_churn_signal signal
-                           JOIN customer_churn_evaluated evaluated
-                             ON evaluated.warning_id = signal.warning_id) signal
+                           JOIN customer_churn_rescored rescored
+                             ON rescored.warning_id = signal.warning_id) signal
                 ON signal.warning_id = new.warning_id AND signal.type_id = new.type_id
              WHERE (new.value, new.points) IS DISTINCT FROM (signal.value, signal.points);
             UPDATE customer_churn_signal signal
@@ -362,7 +411,8 @@ class CustomerChurnWarning(models.Model):
                        AS bought_since,
                    bool_or(scored.lifecycle_stage = 'churned') AS churned,
                    COALESCE(bool_or(warning.state NOT IN %(open)s), FALSE) AS blocked,
-                   COALESCE(MAX(churn.score), 0) AS score
+                   COALESCE(MAX(churn.score), 0) AS score,
+                   MAX(churn.signal_key) AS signal_key
               FROM customer_churn_warning warning
               JOIN customer_rfm_scored scored ON scored.partner_id = warning.partner_id
               LEFT JOIN customer_churn_scored churn ON churn.partner_id = warning.partner_id
@@ -401,10 +451,10 @@ class CustomerChurnWarning(models.Model):
             WITH opened AS (
                 INSERT INTO customer_churn_warning (
                     partner_id, commercial_partner_id, company_id, user_id, date_detected,
-                    score, severity, state, cohort, won_back_percent, run_id,
+                    score, severity, signal_key, state, cohort, won_back_percent, run_id,
                     create_uid, create_date, write_uid, write_date)
                 SELECT churn.partner_id, churn.partner_id, %(company)s, partner.user_id,
-                       %(as_of)s, churn.score, %(severity)s, 'new',
+                       %(as_of)s, churn.score, %(severity)s, churn.signal_key, 'new',
                        CASE WHEN random() * 100 < %(control)s THEN 'control' ELSE 'treated' END,
                        0, %(run)s,
                        %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
@@ -413,10 +463,10 @@ class CustomerChurnWarning(models.Model):
                  WHERE churn.score >= %(min_score)s
                    AND NOT EXISTS (SELECT 1 FROM customer_churn_blocked blocked
                                     WHERE blocked.partner_id = churn.partner_id)
-                RETURNING id, partner_id, score
+                RETURNING id, partner_id, score, signal_key
             )
-            INSERT INTO customer_churn_evaluated (partner_id, warning_id, score)
-            SELECT partner_id, id, score FROM opened
+            INSERT INTO customer_churn_evaluated (partner_id, warning_id, score, signal_key)
+            SELECT partner_id, id, score, signal_key FROM opened
                 ON CONFLICT (partner_id) DO UPDATE SET warning_id = EXCLUDED.warning_id
             RETURNING warning_id
             """,

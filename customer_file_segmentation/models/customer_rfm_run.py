@@ -676,9 +676,7 @@ class CustomerRfmRun(models.Model):
                    score_date = %(today)s,
                    segment_changed_date = CASE
                        WHEN new.old_segment_id IS DISTINCT FROM new.segment_id
-                       THEN %(today)s ELSE score.segment_changed_date END,
-                   write_uid = %(uid)s,
-                   write_date = NOW() AT TIME ZONE 'UTC'
+                       THEN %(today)s ELSE score.segment_changed_date END
               FROM customer_rfm_new new
              WHERE score.id = new.score_id AND NOT new.stale
             """,
@@ -694,17 +692,14 @@ class CustomerRfmRun(models.Model):
                 for column, previous in self._TRACKED_COLUMNS
             ),
             today=run.run_date,
-            uid=self.env.uid,
         ))
         self.env.cr.execute(SQL(
             """
             INSERT INTO customer_rfm_score (
                 partner_id, commercial_partner_id, company_id, score_date,
-                segment_changed_date, %(columns)s, create_uid, create_date, write_uid,
-                write_date)
+                segment_changed_date, %(columns)s)
             SELECT new.partner_id, new.partner_id, %(company)s, %(today)s, %(today)s,
-                   %(values)s, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s,
-                   NOW() AT TIME ZONE 'UTC'
+                   %(values)s
               FROM customer_rfm_new new
              WHERE new.score_id IS NULL
             """,
@@ -712,7 +707,6 @@ class CustomerRfmRun(models.Model):
             values=listed("new", columns),
             company=company_id,
             today=run.run_date,
-            uid=self.env.uid,
         ))
         self._update_partners(config, pruned, every_customer)
         self._store_snapshot(config, run, previous_run, every_customer)

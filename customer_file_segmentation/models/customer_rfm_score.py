@@ -14,6 +14,9 @@ class CustomerRfmScore(models.Model):
     _inherit = ["customer.file.record"]
     _order = "weighted_score desc, id"
     _rec_name = "partner_id"
+    # Written only by the runs, a million rows at a time: ``score_date`` says when they
+    # changed, and the four log columns' foreign key checks would cost more than the row.
+    _log_access = False
 
     # The unique (partner, company) index serves both; fewer indexes keep the nightly
     # rewrite of a million rows cheap.

@@ -6,12 +6,13 @@ from .customer_rfm_config import LIFECYCLE_STAGES
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    # Segment and stage are not indexed, like the value tier (see customer_file): few values,
+    # each a large share of the customers, rewritten in place by the runs (HOT updates).
     rfm_segment_id = fields.Many2one(
-        "customer.rfm.segment", string="RFM Segment", readonly=True, index=True,
-        ondelete="set null",
+        "customer.rfm.segment", string="RFM Segment", readonly=True, ondelete="set null",
         help="The segment in the company where the customer spends most.",
     )
-    lifecycle_stage = fields.Selection(LIFECYCLE_STAGES, readonly=True, index=True)
+    lifecycle_stage = fields.Selection(LIFECYCLE_STAGES, readonly=True)
     rfm_score_ids = fields.One2many("customer.rfm.score", "partner_id", string="RFM Scores")
     rfm_score_id = fields.Many2one(
         "customer.rfm.score", string="Current Scores", compute="_compute_rfm_score_id",
@@ -22,6 +23,10 @@ class ResPartner(models.Model):
     churn_warning_count = fields.Integer(compute="_compute_churn_warning_count")
     open_churn_warning_id = fields.Many2one("customer.churn.warning",
                                             compute="_compute_churn_warning_count")
+
+    # Scoring runs leave archived customers out: a partial index finds the few of them
+    # without reading every partner.
+    _archived_index = models.Index("(id) WHERE NOT active")
 
     def _compute_rfm_score_id(self):
         scores = self.env["customer.rfm.score"].search([

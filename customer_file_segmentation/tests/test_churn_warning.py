@@ -80,31 +80,35 @@ class TestChurnWarning(SegmentationCase):
         rescored = runs.search([("company_id", "=", self.company.id)], limit=1)
         self.assertEqual((rescored.mode, rescored.customer_count), ("incremental", 1))
 
-    def test_signals_follow_each_evaluation(self):
-        self._run()
+    def test_signals_are_measured_again_when_they_change(self):
+        """A warning's signals are those the run that last changed its score or the set of
+        signals that fired measured (``run_id``): later runs finding the same signals keep
+        them as they are; other signals giving the same score are measured again."""
+        frequency_drop = self.env.ref("customer_file_segmentation.signal_frequency_drop")
+        spend_drop = self.env.ref("customer_file_segmentation.signal_spend_drop")
+        frequency_drop.active = False
+        first_run = self._run()
         warning = self._warnings(self.sandra)
-        kept = warning.signal_ids.filtered(lambda signal: signal.type_id.code == "overdue")
-        changed = warning.signal_ids.filtered(lambda signal: signal.type_id.code == "spend_drop")
-        changed.value = 12.0
-        stale = warning.signal_ids[:1].copy({
-            "type_id": self.env.ref("customer_file_segmentation.signal_high_value").id,
-        })
-        self.env.flush_all()
-        kept_row = self._row_version(kept)
+        self.assertEqual(warning.score, 60)
+        rows = {signal.id: self._row_version(signal) for signal in warning.signal_ids}
         self._run("churn")
+        self.assertEqual(warning.run_id, first_run)
+        self.assertEqual(
+            {signal.id: self._row_version(signal) for signal in warning.signal_ids}, rows,
+            "the same signals are kept as they are, not rewritten",
+        )
+        overdue = warning.signal_ids.filtered(lambda signal: signal.type_id.code == "overdue")
+        overdue.value = 9.0
+        # Overdue and frequency drop now give the 60 points overdue and spend drop gave.
+        frequency_drop.write({"active": True, "points": spend_drop.points})
+        spend_drop.active = False
+        third_run = self._run("churn")
+        self.assertEqual((warning.score, warning.run_id), (60, third_run))
         self.assertEqual(
             {signal.type_id.code: round(signal.value, 2) for signal in warning.signal_ids},
-            {"overdue": 4.0, "spend_drop": 100.0, "frequency_drop": 100.0},
+            {"overdue": 4.0, "frequency_drop": 100.0},
         )
-        self.assertEqual(self._row_version(kept), kept_row,
-                         "an unchanged signal is kept as it is, not rewritten")
-        self.assertFalse(stale.exists(), "a signal that no longer fires is removed")
-
-    def _row_version(self, record):
-        """Where the row lies in its table: every rewrite of a row, even in place, moves it."""
-        return self.env.execute_query(SQL(
-            "SELECT ctid::text FROM %s WHERE id = %s", SQL.identifier(record._table), record.id,
-        ))[0][0]
+        self.assertEqual(warning.signals_date, self.today)
 
     def test_signal_values_are_kept_as_they_are_shown(self):
         signals = self.env["customer.churn.signal"]
