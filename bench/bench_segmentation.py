@@ -7,18 +7,20 @@ Prints, in one run on the same rows:
 - the baseline: a raw SQL GROUP BY with three NTILE(5) into a temporary table, over the
   purchase lines (the yardstick) and over the daily summary the pipeline reads, with the
   memory the pipeline takes;
-- a full run (RFM, lifecycle, BG/NBD predictions, churn warnings) right after a refit,
-  again the same day, and once more a week later (the weekly job), with their ratio to the
-  baseline;
-- an incremental run after 1,000 new orders;
-- the first full run ever, on empty score and warning tables (what the first weekly job
-  costs on a loaded database);
 - the BG/NBD and Gamma-Gamma fit on --fit customers and on every customer;
-- the naive way (an ORM loop per customer) on --naive customers, for the ratio.
+- a full run (RFM, lifecycle, BG/NBD predictions, churn warnings) right after a refit (on a
+  database never scored, the first full run ever), again the same day, and once more a
+  week later, with their ratio to the baseline;
+- an incremental run after 1,000 new orders;
+- the weekly job a week after that: a refit, then a full run (every prediction changes);
+- on a database scored before, the first full run ever on emptied score and warning tables
+  (what the first weekly job costs on a loaded database);
+- the naive way (an ORM loop per customer) on --naive customers against the pipeline's
+  incremental mode on the same customers, for the ratio.
 
 The first figures are taken in a transaction that is rolled back; the runs, on a copy of
-the database that is dropped at the end (each run commits, as the crons do). The database
-is left as it was.
+the database that is dropped at the end (each run commits, as the crons do; the naive loop
+is rolled back). The database is left as it was.
 """
 
 import sys
@@ -178,22 +180,6 @@ def main():
         seconds, small = timed(env, Run._fit_on_base)
         print(f"BG/NBD + Gamma-Gamma fit on {small['model_fit_customers']:,} customers:"
               f" {seconds:.1f} s", flush=True)
-        env.cr.execute(
-            "SELECT partner_id FROM customer_rfm_score WHERE company_id = %s"
-            " ORDER BY partner_id LIMIT %s", [company.id, options.naive],
-        )
-        naive_ids = [row[0] for row in env.cr.fetchall()]
-        seconds, _result = timed(env, lambda: naive(env, company, naive_ids, today,
-                                                    window_start))
-        per_customer = seconds / len(naive_ids)
-        print(f"naive ORM loop on {len(naive_ids):,} customers (RFM and tier only): "
-              f"{seconds:.1f} s, {per_customer * 1000:.2f} ms per customer, "
-              f"≈ {per_customer * customers / 3600:.1f} h for {customers:,}", flush=True)
-        set_seconds, run = timed(
-            env, lambda: Run._run_company(company, "incremental", naive_ids)
-        )
-        print(f"the set-based pipeline on the same {len(naive_ids):,} customers: "
-              f"{set_seconds:.2f} s ({seconds / set_seconds:.0f} × faster)", flush=True)
         env.cr.rollback()
 
     # Runs are measured as the crons make them, each in a transaction of its own: within one
@@ -215,7 +201,9 @@ def main():
 
         # The copy takes the fit on every customer above: its first run follows a refit,
         # every prediction changes; the second one finds nothing to change.
-        for label in ("full run right after a refit", "full run again the same day"):
+        first_label = "full run right after a refit" if scores else \
+            "first full run ever, right after a refit (empty scores and warnings)"
+        for label in (first_label, "full run again the same day"):
             seconds, run = timed(env, lambda: Run._run_company(company, "full"))
             reported(label, run, seconds)
         # The weekly job: a week has passed, so recency, predictions and signal values move
@@ -229,17 +217,49 @@ def main():
             print(f"incremental run after {added:,} new orders: {run.customer_count:,}"
                   f" customers rescored in {seconds:.2f} s", flush=True)
             env.cr.commit()
-        # What installing the addon on a loaded database costs: nothing scored, nothing warned,
-        # no segment, tier or stage on the partners.
-        env.cr.execute("TRUNCATE customer_rfm_score, customer_churn_warning CASCADE")
-        env.cr.execute("UPDATE res_partner SET value_tier = NULL, rfm_segment_id = NULL,"
-                       " lifecycle_stage = NULL WHERE lifecycle_stage IS NOT NULL")
-        env.cr.commit()
-        env.cr._cnx.autocommit = True  # VACUUM refuses a transaction
-        env.cr.execute("VACUUM ANALYZE res_partner")
-        env.cr._cnx.autocommit = False
-        seconds, run = timed(env, lambda: Run._run_company(company, "full"))
-        reported("first full run ever (empty scores and warnings)", run, seconds)
+        # The weekly job itself a week after that: refit, then a full run against the new
+        # parameters (every prediction changes).
+        with freeze_time(today + timedelta(days=14), tick=True):
+            fit_seconds, _result = timed(
+                env, lambda: Run._fit_churn_model(config, today + timedelta(days=14))
+            )
+            env.cr.commit()
+            seconds, run = timed(env, lambda: Run._run_company(company, "full"))
+            print(f"the weekly job a week after that: refit {fit_seconds:.1f} s, then", end=" ")
+            reported("full run", run, seconds)
+        if scores or warnings:
+            # What installing the addon on a loaded database costs: nothing scored, nothing
+            # warned, no segment, tier or stage on the partners.
+            env.cr.execute("TRUNCATE customer_rfm_score, customer_churn_warning CASCADE")
+            env.cr.execute("UPDATE res_partner SET value_tier = NULL, rfm_segment_id = NULL,"
+                           " lifecycle_stage = NULL WHERE lifecycle_stage IS NOT NULL")
+            env.cr.commit()
+            env.cr._cnx.autocommit = True  # VACUUM refuses a transaction
+            env.cr.execute("VACUUM ANALYZE res_partner")
+            env.cr._cnx.autocommit = False
+            seconds, run = timed(env, lambda: Run._run_company(company, "full"))
+            reported("first full run ever (empty scores and warnings)", run, seconds)
+        # The naive way against the pipeline on the same customers, rolled back (the
+        # pipeline's incremental mode needs the full runs above).
+        # Customers who bought (a database scored for the first time has no scores yet).
+        env.cr.execute(
+            "SELECT DISTINCT commercial_partner_id FROM customer_purchase_day"
+            " WHERE company_id = %s ORDER BY commercial_partner_id LIMIT %s",
+            [company.id, options.naive],
+        )
+        naive_ids = [row[0] for row in env.cr.fetchall()]
+        seconds, _result = timed(env, lambda: naive(env, company, naive_ids, today,
+                                                    window_start))
+        per_customer = seconds / len(naive_ids)
+        print(f"naive ORM loop on {len(naive_ids):,} customers (RFM and tier only): "
+              f"{seconds:.1f} s, {per_customer * 1000:.2f} ms per customer, "
+              f"≈ {per_customer * customers / 3600:.1f} h for {customers:,}", flush=True)
+        set_seconds, run = timed(
+            env, lambda: Run._run_company(company, "incremental", naive_ids)
+        )
+        print(f"the set-based pipeline on the same {len(naive_ids):,} customers: "
+              f"{set_seconds:.2f} s ({seconds / set_seconds:.0f} × faster)", flush=True)
+        env.cr.rollback()
 
 
 if __name__ == "__main__":
