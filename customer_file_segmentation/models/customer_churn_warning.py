@@ -88,8 +88,8 @@ class CustomerChurnWarning(models.Model):
         help="The signals and their values are those of the run that last changed the "
         "score or the signals that fired; later runs that find the same signals keep them.",
     )
-    # The ids of the signal types that fired, as the runs compare them: a run rewrites the
-    # signals of a warning only when its score or this key changes.
+    # The signal types that fired with their points, as the runs compare them: a run
+    # rewrites the signals of a warning only when its score or this key changes.
     signal_key = fields.Char(readonly=True, copy=False)
     color = fields.Integer(compute="_compute_color")
 
@@ -237,9 +237,9 @@ class CustomerChurnWarning(models.Model):
     def _score_churn(self, config, as_of):
         """Fire the signals for customers of ``customer_rfm_scored`` (not yet churned) into
         ``customer_churn_fired`` with the points of their type, and sum the points into
-        ``customer_churn_scored``, with the ids of the types that fired (``signal_key``,
-        ordered: the same signals give the same key). High value adds its points to
-        customers for whom anything else fired."""
+        ``customer_churn_scored``, with the types that fired and their points
+        (``signal_key``, ordered: the same signals counted the same give the same key).
+        High value adds its points to customers for whom anything else fired."""
         self.env.flush_all()
         queries = self._churn_signal_queries(config, as_of)
         high_value = self.env["customer.churn.signal.type"].sudo().search(
@@ -261,11 +261,12 @@ class CustomerChurnWarning(models.Model):
                               + CASE WHEN %(is_high)s THEN %(high_points)s ELSE 0 END)::int
                        AS score,
                    churn.signal_key
-                       || CASE WHEN %(is_high)s THEN ',' || %(high_id)s ELSE '' END
+                       || CASE WHEN %(is_high)s THEN %(high_key)s ELSE '' END
                        AS signal_key,
                    CASE WHEN %(is_high)s THEN scored.weighted END AS high_value
               FROM (SELECT partner_id, SUM(points) AS points,
-                           string_agg(type_id::text, ',' ORDER BY type_id) AS signal_key
+                           string_agg(type_id || ':' || points, ',' ORDER BY type_id)
+                               AS signal_key
                       FROM customer_churn_fired
                      GROUP BY partner_id) churn
               JOIN customer_rfm_scored scored ON scored.partner_id = churn.partner_id;
@@ -280,6 +281,7 @@ class CustomerChurnWarning(models.Model):
             is_high=is_high,
             high_id=high_value.id or 0,
             high_points=high_value.points or 0,
+            high_key=f",{high_value.id}:{high_value.points}",
         ))
 
     @api.model

@@ -110,6 +110,20 @@ class TestChurnWarning(SegmentationCase):
         )
         self.assertEqual(warning.signals_date, self.today)
 
+    def test_signals_follow_the_points_of_their_type(self):
+        overdue = self.env.ref("customer_file_segmentation.signal_overdue")
+        spend_drop = self.env.ref("customer_file_segmentation.signal_spend_drop")
+        overdue.points = 100
+        self._run()
+        warning = self._warnings(self.sandra)
+        self.assertEqual(warning.score, 100)
+        spend_drop.points = 30
+        self._run("churn")
+        self.assertEqual(warning.score, 100, "the score is capped: it did not change")
+        self.assertEqual(
+            warning.signal_ids.filtered(lambda signal: signal.type_id == spend_drop).points, 30
+        )
+
     def test_signal_values_are_kept_as_they_are_shown(self):
         signals = self.env["customer.churn.signal"]
         rounded = self.env.execute_query(SQL(
