@@ -12,6 +12,7 @@ Prints, in one run on the same rows:
   database never scored, the first full run ever), again the same day, and once more a
   week later, with their ratio to the baseline;
 - an incremental run after 1,000 new orders;
+- the nightly job the day after (incremental, then a churn run over every customer);
 - the weekly job a week after that: a refit, then a full run (every prediction changes);
 - on a database scored before, the first full run ever on emptied score and warning tables
   (what the first weekly job costs on a loaded database);
@@ -217,6 +218,13 @@ def main():
             print(f"incremental run after {added:,} new orders: {run.customer_count:,}"
                   f" customers rescored in {seconds:.2f} s", flush=True)
             env.cr.commit()
+        # The nightly job the day after: rescore who bought (nobody), then evaluate the
+        # churn of every customer a day older.
+        with freeze_time(today + timedelta(days=8), tick=True):
+            seconds, run = timed(env, Run._cron_nightly)
+            run = Run.search([("company_id", "=", company.id)], limit=1)
+            reported("the nightly job the day after (incremental, then churn run)", run,
+                     seconds)
         # The weekly job itself a week after that: refit, then a full run against the new
         # parameters (every prediction changes).
         with freeze_time(today + timedelta(days=14), tick=True):
