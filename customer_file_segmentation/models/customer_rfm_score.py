@@ -15,7 +15,8 @@ class CustomerRfmScore(models.Model):
     _order = "weighted_score desc, id"
     _rec_name = "partner_id"
     # Written only by the runs, a million rows at a time: ``score_date`` says when they
-    # changed, and the four log columns' foreign key checks would cost more than the row.
+    # changed, and the foreign keys of the creating and writing user were checked on every
+    # inserted row.
     _log_access = False
 
     # The unique (partner, company) index serves both; fewer indexes keep the nightly
