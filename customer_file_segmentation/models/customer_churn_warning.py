@@ -293,9 +293,10 @@ class CustomerChurnWarning(models.Model):
         )
 
     @api.model
-    def _apply_churn(self, config, as_of, run):
+    def _apply_churn(self, config, as_of, run, remeasure=False):
         """Close, open and update warnings from ``customer_churn_scored``; return how many
-        were opened."""
+        were opened. ``remeasure`` measures the signals of every evaluated warning again
+        (runs over selected customers), not only of those whose signals changed."""
         self._collect_evaluated(config)
         # Only customers whose last purchase is not older than their warning can have been
         # won back: checking those alone keeps the ledger out of a full scan.
@@ -323,8 +324,9 @@ class CustomerChurnWarning(models.Model):
         ))
         new_ids = self._open_warnings(config, as_of, run)
         # Open warnings take the new score and signals; only those whose score or set of
-        # signals changed are written. Their signals, and those of the new warnings, are
-        # measured again; the others keep the values of the run that set them (``run_id``).
+        # signals changed are written (every one when remeasuring). Their signals, and
+        # those of the new warnings, are measured again; the others keep the values of the
+        # run that set them (``run_id``).
         self.env.cr.execute(SQL(
             """
             DROP TABLE IF EXISTS customer_churn_rescored;
@@ -337,8 +339,10 @@ class CustomerChurnWarning(models.Model):
                        write_date = NOW() AT TIME ZONE 'UTC'
                   FROM customer_churn_evaluated evaluated
                  WHERE evaluated.warning_id = warning.id
-                   AND (warning.score, warning.severity, warning.signal_key)
-                       IS DISTINCT FROM (evaluated.score, %(severity)s, evaluated.signal_key)
+                   AND (%(remeasure)s
+                        OR (warning.score, warning.severity, warning.signal_key)
+                           IS DISTINCT FROM (evaluated.score, %(severity)s,
+                                             evaluated.signal_key))
                 RETURNING warning.partner_id, warning.id
             )
             INSERT INTO customer_churn_rescored SELECT partner_id, id FROM rescored;
@@ -348,6 +352,7 @@ class CustomerChurnWarning(models.Model):
             ANALYZE customer_churn_rescored;
             """,
             severity=self._severity_case(SQL("evaluated.score")), run=run.id, new=new_ids,
+            remeasure=remeasure,
         ))
         # One join of their fired signals with their stored ones keeps the differences:
         # values that moved are updated in place, signals that stopped firing deleted, new

@@ -112,7 +112,8 @@ class CustomerRfmRun(models.Model):
         warnings = self.env["customer.churn.warning"]
         warnings._score_churn(config, today)
         self._store_scores(config, run, previous_run, every_customer=partner_ids is None)
-        new_warnings = warnings._apply_churn(config, today, run)
+        new_warnings = warnings._apply_churn(config, today, run,
+                                             remeasure=partner_ids is not None)
         run.write({
             "customer_count": count,
             "warning_count": new_warnings,

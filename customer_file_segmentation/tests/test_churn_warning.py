@@ -110,6 +110,18 @@ class TestChurnWarning(SegmentationCase):
         )
         self.assertEqual(warning.signals_date, self.today)
 
+    def test_evaluating_a_customer_measures_the_signals_again(self):
+        self._run()
+        warning = self._warnings(self.sandra)
+        overdue = warning.signal_ids.filtered(lambda signal: signal.type_id.code == "overdue")
+        overdue.value = 9.0
+        self._run("churn")
+        self.assertEqual(overdue.value, 9.0, "a run over everybody keeps the same signals")
+        self.sandra.action_evaluate_churn()
+        self.assertEqual(round(overdue.value, 2), 4.0)
+        self.assertEqual(warning.run_id.mode, "churn")
+        self.assertEqual(warning.run_id.customer_count, 1)
+
     def test_signals_follow_the_points_of_their_type(self):
         overdue = self.env.ref("customer_file_segmentation.signal_overdue")
         spend_drop = self.env.ref("customer_file_segmentation.signal_spend_drop")
