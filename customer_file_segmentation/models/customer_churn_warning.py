@@ -242,10 +242,6 @@ class CustomerChurnWarning(models.Model):
         High value adds its points to customers for whom anything else fired."""
         self.env.flush_all()
         queries = self._churn_signal_queries(config, as_of)
-        high_value = self.env["customer.churn.signal.type"].sudo().search(
-            [("code", "=", "high_value")], limit=1
-        )
-        is_high = SQL("scored.tier = 'high'") if high_value else SQL("FALSE")
         self.env.cr.execute(SQL(
             """
             DROP TABLE IF EXISTS customer_churn_fired;
@@ -257,31 +253,26 @@ class CustomerChurnWarning(models.Model):
             DROP TABLE IF EXISTS customer_churn_scored;
             CREATE TEMP TABLE customer_churn_scored ON COMMIT DROP AS
             SELECT churn.partner_id,
-                   LEAST(100, churn.points
-                              + CASE WHEN %(is_high)s THEN %(high_points)s ELSE 0 END)::int
-                       AS score,
-                   churn.signal_key
-                       || CASE WHEN %(is_high)s THEN %(high_key)s ELSE '' END
+                   LEAST(100, churn.points + COALESCE(high.points, 0))::int AS score,
+                   churn.signal_key || COALESCE(',' || high.id || ':' || high.points, '')
                        AS signal_key,
-                   CASE WHEN %(is_high)s THEN scored.weighted END AS high_value
+                   high.id AS high_value_type_id, scored.weighted
               FROM (SELECT partner_id, SUM(points) AS points,
                            string_agg(type_id || ':' || points, ',' ORDER BY type_id)
                                AS signal_key
                       FROM customer_churn_fired
                      GROUP BY partner_id) churn
-              JOIN customer_rfm_scored scored ON scored.partner_id = churn.partner_id;
+              JOIN customer_rfm_scored scored ON scored.partner_id = churn.partner_id
+              LEFT JOIN customer_churn_signal_type high
+                ON high.code = 'high_value' AND high.active AND scored.tier = 'high';
             INSERT INTO customer_churn_fired (partner_id, type_id, value, points)
-            SELECT partner_id, %(high_id)s, high_value, %(high_points)s
-              FROM customer_churn_scored
-             WHERE high_value IS NOT NULL;
+            SELECT churn.partner_id, kind.id, churn.weighted, kind.points
+              FROM customer_churn_scored churn
+              JOIN customer_churn_signal_type kind ON kind.id = churn.high_value_type_id;
             ANALYZE customer_churn_fired;
             ANALYZE customer_churn_scored;
             """,
             queries=SQL(" UNION ALL ").join(SQL("(%s)", query) for query in queries),
-            is_high=is_high,
-            high_id=high_value.id or 0,
-            high_points=high_value.points or 0,
-            high_key=f",{high_value.id}:{high_value.points}",
         ))
 
     @api.model
