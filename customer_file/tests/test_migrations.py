@@ -1,0 +1,32 @@
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import SQL
+from odoo.tools.sql import index_exists
+
+from .common import run_migration
+
+
+@tagged("post_install", "-at_install")
+class TestMigrations(TransactionCase):
+    def test_1_1_0_fills_the_daily_summary_from_the_history(self):
+        buyer = self.env["res.partner"].create({"name": "周敏"})
+        self.env["customer.purchase.line"].create([
+            {"partner_id": buyer.id, "date": "2026-03-01", "external_ref": f"mig:{ref}",
+             "document_ref": document, "document_name": document, "quantity": 1,
+             "amount": amount}
+            for ref, document, amount in ((1, "SO1", 100), (2, "SO1", 20), (3, "SO2", 30))
+        ])
+        self.env.flush_all()
+        self.env.cr.execute(SQL("TRUNCATE customer_purchase_day"))
+        run_migration(self.env, "customer_file", "19.0.1.1.0")
+        days = self.env["customer.purchase.day"].search(
+            [("commercial_partner_id", "=", buyer.id)]
+        )
+        self.assertEqual(days.mapped("document_count"), [2])
+        self.assertEqual(days.mapped("amount"), [150])
+
+    def test_1_2_0_drops_the_index_of_the_value_tier(self):
+        self.env.cr.execute(SQL(
+            "CREATE INDEX res_partner__value_tier_index ON res_partner (value_tier)"
+        ))
+        run_migration(self.env, "customer_file", "19.0.1.2.0")
+        self.assertFalse(index_exists(self.env.cr, "res_partner__value_tier_index"))

@@ -1,0 +1,73 @@
+from odoo.tests import tagged
+from odoo.tools import SQL
+from odoo.tools.sql import column_exists, index_exists
+
+from odoo.addons.customer_file.tests.common import run_migration
+
+from .common import SegmentationCase
+
+
+@tagged("post_install", "-at_install")
+class TestMigrations(SegmentationCase):
+    """Each upgrade script removes what the earlier version left, and the runs work after."""
+
+    def _migrate(self, version):
+        run_migration(self.env, "customer_file_segmentation", version)
+
+    def _assert_runs_score(self):
+        customer = self._customer("陈静")
+        self._buy(customer, 200, 80)
+        self._buy(customer, 10, 120)
+        self._run()
+        self.assertEqual(self._score(customer).frequency, 2)
+
+    def test_1_1_0_drops_unused_score_indexes_and_the_evaluation_date(self):
+        indexes = [f"customer_rfm_score__{column}_index" for column in (
+            "partner_id", "company_id", "segment_id", "value_tier", "lifecycle_stage")]
+        for index in indexes:
+            self.env.cr.execute(SQL(
+                "CREATE INDEX %s ON customer_rfm_score (%s)",
+                SQL.identifier(index), SQL.identifier(index.split("__")[1][:-len("_index")]),
+            ))
+        self.env.cr.execute(SQL(
+            "ALTER TABLE customer_churn_warning ADD COLUMN last_evaluation_date date"
+        ))
+        self._migrate("19.0.1.1.0")
+        self.assertEqual([index for index in indexes if index_exists(self.env.cr, index)], [])
+        self.assertFalse(column_exists(self.env.cr, "customer_churn_warning",
+                                       "last_evaluation_date"))
+        self._assert_runs_score()
+
+    def test_1_2_0_drops_the_stored_recency_and_the_signal_log_columns(self):
+        self.env.cr.execute(SQL(
+            """
+            ALTER TABLE customer_rfm_score ADD COLUMN recency_days int;
+            ALTER TABLE customer_churn_signal ADD COLUMN create_uid int REFERENCES res_users,
+                                              ADD COLUMN create_date timestamp,
+                                              ADD COLUMN write_uid int REFERENCES res_users,
+                                              ADD COLUMN write_date timestamp;
+            """
+        ))
+        self._migrate("19.0.1.2.0")
+        self.assertFalse(column_exists(self.env.cr, "customer_rfm_score", "recency_days"))
+        for column in ("create_uid", "create_date", "write_uid", "write_date"):
+            self.assertFalse(column_exists(self.env.cr, "customer_churn_signal", column))
+        self._assert_runs_score()
+
+    def test_1_3_0_drops_the_score_log_columns_and_the_partner_mirror_indexes(self):
+        self.env.cr.execute(SQL(
+            """
+            ALTER TABLE customer_rfm_score ADD COLUMN create_uid int REFERENCES res_users,
+                                           ADD COLUMN create_date timestamp,
+                                           ADD COLUMN write_uid int REFERENCES res_users,
+                                           ADD COLUMN write_date timestamp;
+            CREATE INDEX res_partner__rfm_segment_id_index ON res_partner (rfm_segment_id);
+            CREATE INDEX res_partner__lifecycle_stage_index ON res_partner (lifecycle_stage);
+            """
+        ))
+        self._migrate("19.0.1.3.0")
+        for column in ("create_uid", "create_date", "write_uid", "write_date"):
+            self.assertFalse(column_exists(self.env.cr, "customer_rfm_score", column))
+        self.assertFalse(index_exists(self.env.cr, "res_partner__rfm_segment_id_index"))
+        self.assertFalse(index_exists(self.env.cr, "res_partner__lifecycle_stage_index"))
+        self._assert_runs_score()
