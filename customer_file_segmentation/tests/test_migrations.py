@@ -71,3 +71,12 @@ class TestMigrations(SegmentationCase):
         self.assertFalse(index_exists(self.env.cr, "res_partner__rfm_segment_id_index"))
         self.assertFalse(index_exists(self.env.cr, "res_partner__lifecycle_stage_index"))
         self._assert_runs_score()
+
+    def test_1_4_0_drops_the_index_of_the_warning_severity(self):
+        self.env.cr.execute(SQL(
+            "CREATE INDEX customer_churn_warning__severity_index"
+            "    ON customer_churn_warning (severity)"
+        ))
+        self._migrate("19.0.1.4.0")
+        self.assertFalse(index_exists(self.env.cr, "customer_churn_warning__severity_index"))
+        self._assert_runs_score()
