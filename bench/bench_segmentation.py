@@ -74,7 +74,7 @@ def statement_times():
 def print_times(times, shown=12):
     ranked = sorted(times.items(), key=lambda item: item[1], reverse=True)
     for what, seconds in ranked[:shown]:
-        print(f"    {seconds:5.2f} s  {what}")
+        print(f"    {seconds:5.2f} s  {what}", flush=True)
     rest = ranked[shown:]
     if rest:
         print(f"    {sum(seconds for _what, seconds in rest):5.2f} s  {len(rest)} other kinds"

@@ -7,7 +7,7 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # Segment and stage are not indexed, like the value tier (see customer_file): few values,
-    # each a large share of the customers, rewritten in place by the runs (HOT updates).
+    # each a large share of the customers, and fewer indexes to update when runs rewrite them.
     rfm_segment_id = fields.Many2one(
         "customer.rfm.segment", string="RFM Segment", readonly=True, ondelete="set null",
         help="The segment in the company where the customer spends most.",

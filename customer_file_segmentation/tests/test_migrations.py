@@ -22,13 +22,11 @@ class TestMigrations(SegmentationCase):
         self.assertEqual(self._score(customer).frequency, 2)
 
     def test_1_1_0_drops_unused_score_indexes_and_the_evaluation_date(self):
-        indexes = [f"customer_rfm_score__{column}_index" for column in (
-            "partner_id", "company_id", "segment_id", "value_tier", "lifecycle_stage")]
-        for index in indexes:
-            self.env.cr.execute(SQL(
-                "CREATE INDEX %s ON customer_rfm_score (%s)",
-                SQL.identifier(index), SQL.identifier(index.split("__")[1][:-len("_index")]),
-            ))
+        columns = ("partner_id", "company_id", "segment_id", "value_tier", "lifecycle_stage")
+        indexes = [f"customer_rfm_score__{column}_index" for column in columns]
+        for index, column in zip(indexes, columns, strict=True):
+            self.env.cr.execute(SQL("CREATE INDEX %s ON customer_rfm_score (%s)",
+                                    SQL.identifier(index), SQL.identifier(column)))
         self.env.cr.execute(SQL(
             "ALTER TABLE customer_churn_warning ADD COLUMN last_evaluation_date date"
         ))

@@ -5,7 +5,7 @@ The log columns of the scores are dropped: the runs alone write them, ``score_da
 when, and their foreign keys were checked on every inserted row. The open warnings have no
 ``signal_key`` yet: the first run measures their signals again and fills it. The segment
 and lifecycle stage of partners are no longer indexed (Odoo keeps an index a field no
-longer asks for): the runs rewrite them in place.
+longer asks for): fewer indexes to update when the runs rewrite them.
 """
 
 from odoo.tools import SQL
