@@ -1,1 +1,2 @@
 from . import demo_data
+from . import job_fields
