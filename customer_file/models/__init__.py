@@ -11,6 +11,9 @@ from . import customer_preference
 from . import customer_interaction
 from . import product_template
 from . import res_partner
+from . import res_users
+from . import crm_team
+from . import crm_team_member
 from . import sale_order
 from . import sale_order_line
 from . import account_move

@@ -126,33 +126,33 @@ class CustomerContactPoint(models.Model):
                 point.opt_in_date = fields.Date.context_today(point)
 
     def _duplicate_groups_query(self):
-        """(kind, value_normalized) pairs used by more than one customer."""
+        """(company, kind, value_normalized) of the values that more than one customer of the
+        same company uses, among the contact points the user may read: a customer the user
+        may not see never shows through a shared value."""
+        visible = self._search([("value_normalized", "!=", False)])
         return SQL(
             """
-            SELECT kind, value_normalized
+            SELECT company_id, kind, value_normalized
               FROM customer_contact_point
-             WHERE value_normalized IS NOT NULL
-             GROUP BY kind, value_normalized
+             WHERE id IN %s
+             GROUP BY company_id, kind, value_normalized
             HAVING COUNT(DISTINCT commercial_partner_id) > 1
-            """
+            """,
+            visible.subselect(),
         )
 
     def _compute_duplicate_count(self):
-        self.flush_model(["kind", "value_normalized", "commercial_partner_id"])
+        values = list({value for value in self.mapped("value_normalized") if value})
         counts = {
-            (kind, value): count
-            for kind, value, count in self.env.execute_query(SQL(
-                """
-                SELECT kind, value_normalized, COUNT(DISTINCT commercial_partner_id)
-                  FROM customer_contact_point
-                 WHERE value_normalized = ANY(%s)
-                 GROUP BY kind, value_normalized
-                """,
-                list({value for value in self.mapped("value_normalized") if value}),
-            ))
+            (company, kind, value): count
+            for company, kind, value, count in self._read_group(
+                [("value_normalized", "in", values)],
+                ["company_id", "kind", "value_normalized"],
+                ["commercial_partner_id:count_distinct"],
+            )
         }
         for point in self:
-            total = counts.get((point.kind, point.value_normalized), 1)
+            total = counts.get((point.company_id, point.kind, point.value_normalized), 1)
             point.duplicate_count = total - 1
 
     def _search_duplicate_count(self, operator, value):
@@ -160,7 +160,7 @@ class CustomerContactPoint(models.Model):
             return NotImplemented
         return [("id", "in", SQL(
             "SELECT point.id FROM customer_contact_point point"
-            " JOIN (%s) duplicate USING (kind, value_normalized)",
+            " JOIN (%s) duplicate USING (company_id, kind, value_normalized)",
             self._duplicate_groups_query(),
         ))]
 

@@ -1,5 +1,17 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+
+from ..tools.job_fields import check_job_fields
+
+SERVICE_STATES = [("received", "Received"), ("in_progress", "In Progress"), ("done", "Done"),
+                  ("cancelled", "Cancelled")]
+# The states a record may come from, by the state an action moves it to.
+SERVICE_TRANSITIONS = {
+    "in_progress": ("received",),
+    "done": ("received", "in_progress"),
+    "cancelled": ("received", "in_progress"),
+    "received": ("done", "cancelled"),
+}
 
 
 class CustomerServiceRecord(models.Model):
@@ -34,9 +46,8 @@ class CustomerServiceRecord(models.Model):
     outcome = fields.Text()
     under_warranty = fields.Boolean(related="owned_product_id.under_warranty")
     state = fields.Selection(
-        [("received", "Received"), ("in_progress", "In Progress"), ("done", "Done"),
-         ("cancelled", "Cancelled")],
-        required=True, default="received", tracking=True,
+        SERVICE_STATES, required=True, default="received", readonly=True, tracking=True,
+        help="Moved by the buttons of the record only.",
     )
 
     _amounts_positive = models.Constraint(
@@ -68,24 +79,39 @@ class CustomerServiceRecord(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_job_fields(self, vals_list, {"state"})
         sequence = self.env["ir.sequence"]
         for vals in vals_list:
             if vals.get("name", "/") == "/":
                 vals["name"] = sequence.next_by_code("customer.service.record") or "/"
         return super().create(vals_list)
 
+    def write(self, vals):
+        check_job_fields(self, [vals], {"state"})
+        return super().write(vals)
+
     def action_start(self):
-        self.write({"state": "in_progress"})
+        self._move_to("in_progress")
 
     def action_done(self):
-        for record in self:
-            record.write({
-                "state": "done",
-                "returned_date": record.returned_date or fields.Date.context_today(record),
-            })
+        self._move_to("done")
 
     def action_cancel(self):
-        self.write({"state": "cancelled"})
+        self._move_to("cancelled")
 
     def action_reset(self):
-        self.write({"state": "received"})
+        self._move_to("received")
+
+    def _move_to(self, state):
+        self.check_access("write")
+        labels = dict(SERVICE_STATES)
+        for record in self:
+            if record.state not in SERVICE_TRANSITIONS[state]:
+                raise UserError(self.env._(
+                    "%(record)s is %(current)s: it cannot be moved to %(state)s.",
+                    record=record.name, current=labels[record.state], state=labels[state],
+                ))
+            values = {"state": state}
+            if state == "done" and not record.returned_date:
+                values["returned_date"] = fields.Date.context_today(record)
+            record.sudo().write(values)

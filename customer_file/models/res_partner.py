@@ -1,10 +1,18 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
+from ..tools.job_fields import check_job_fields
+
+USER = "customer_file.group_customer_file_user"
 SENSITIVE = "customer_file.group_customer_file_sensitive"
+AGE_BANDS = [("under_25", "Under 25"), ("25_34", "25-34"), ("35_44", "35-44"),
+             ("45_54", "45-54"), ("55_64", "55-64"), ("65_plus", "65 and over")]
+# (lowest age, band), oldest band first.
+AGE_BAND_FLOORS = [(65, "65_plus"), (55, "55_64"), (45, "45_54"), (35, "35_44"),
+                   (25, "25_34"), (0, "under_25")]
 
 
 class ResPartner(models.Model):
@@ -12,15 +20,23 @@ class ResPartner(models.Model):
 
     # Profile
     gender = fields.Selection(
-        [("female", "Female"), ("male", "Male"), ("other", "Other")], tracking=True
+        [("female", "Female"), ("male", "Male"), ("other", "Other")], tracking=True, groups=USER
     )
     birthdate = fields.Date(groups=SENSITIVE, tracking=True)
+    # The exact age tells the birthdate within a year and moves on the birthday: sensitive.
+    # Everybody else groups customers by the age band.
     age = fields.Integer(
         compute="_compute_age",
         store=True,
+        copy=False,
+        groups=SENSITIVE,
         help="Refreshed every day from the birthdate, so customers can be grouped by age.",
     )
-    occupation = fields.Char()
+    age_band = fields.Selection(
+        AGE_BANDS, compute="_compute_age", store=True, copy=False, groups=USER,
+        help="Refreshed every day from the birthdate.",
+    )
+    occupation = fields.Char(groups=USER)
     income_band = fields.Selection(
         [("low", "Low"), ("lower_middle", "Lower middle"), ("middle", "Middle"),
          ("upper_middle", "Upper middle"), ("high", "High")],
@@ -29,12 +45,13 @@ class ResPartner(models.Model):
     identity_document_number = fields.Char(
         groups=SENSITIVE, copy=False
     )
-    customer_code = fields.Char(copy=False, readonly=True, index="btree_not_null")
+    customer_code = fields.Char(copy=False, readonly=True, index="btree_not_null", groups=USER)
     acquisition_channel = fields.Selection(
         [("store", "Store"), ("dealer", "Authorized Dealer"), ("website", "Website"),
          ("after_sales", "After-sales Service"), ("referral", "Referral"),
          ("social_media", "Social Media"), ("event", "Event"), ("import", "Import")],
         tracking=True,
+        groups=USER,
     )
     region_tag_ids = fields.Many2many(
         "customer.tag",
@@ -43,6 +60,7 @@ class ResPartner(models.Model):
         "tag_id",
         string="Regions",
         domain=[("kind", "=", "region")],
+        groups=USER,
     )
     culture_tag_ids = fields.Many2many(
         "customer.tag",
@@ -51,25 +69,34 @@ class ResPartner(models.Model):
         "tag_id",
         string="Culture",
         domain=[("kind", "=", "culture")],
+        groups=USER,
     )
     preferred_contact_channel = fields.Selection(
         [("phone", "Phone"), ("sms", "SMS"), ("email", "Email"), ("wechat", "WeChat"),
-         ("whatsapp", "WhatsApp"), ("visit", "Visit"), ("post", "Post")]
+         ("whatsapp", "WhatsApp"), ("visit", "Visit"), ("post", "Post")],
+        groups=USER,
     )
-    contact_time_from = fields.Float(string="Contact From", help="Hour of day, e.g. 9.5 for 09:30")
-    contact_time_to = fields.Float(string="Contact Until", help="Hour of day, e.g. 18 for 18:00")
+    contact_time_from = fields.Float(string="Contact From", groups=USER,
+                                     help="Hour of day, e.g. 9.5 for 09:30")
+    contact_time_to = fields.Float(string="Contact Until", groups=USER,
+                                   help="Hour of day, e.g. 18 for 18:00")
 
     # Purchase aggregates, written set-based by _refresh_purchase_aggregates
-    first_purchase_date = fields.Date(string="Customer Since", readonly=True)
-    last_purchase_date = fields.Date(readonly=True)
-    purchase_order_count = fields.Integer(string="Orders", readonly=True)
+    first_purchase_date = fields.Date(string="Customer Since", readonly=True, copy=False,
+                                      groups=USER)
+    last_purchase_date = fields.Date(readonly=True, copy=False, groups=USER)
+    purchase_order_count = fields.Integer(string="Orders", readonly=True, copy=False,
+                                          groups=USER)
     lifetime_spend = fields.Monetary(
-        readonly=True, currency_field="purchase_currency_id", help="Net of refunds, untaxed."
+        readonly=True, copy=False, groups=USER, currency_field="purchase_currency_id",
+        help="Net of refunds, untaxed.",
     )
     spend_12m = fields.Monetary(
-        string="Spend (12 months)", readonly=True, currency_field="purchase_currency_id"
+        string="Spend (12 months)", readonly=True, copy=False, groups=USER,
+        currency_field="purchase_currency_id",
     )
-    average_order_value = fields.Monetary(readonly=True, currency_field="purchase_currency_id")
+    average_order_value = fields.Monetary(readonly=True, copy=False, groups=USER,
+                                          currency_field="purchase_currency_id")
     favourite_category_ids = fields.Many2many(
         "product.category",
         "res_partner_favourite_category_rel",
@@ -77,13 +104,17 @@ class ResPartner(models.Model):
         "category_id",
         string="Favourite Categories",
         readonly=True,
+        copy=False,
+        groups=USER,
     )
-    purchase_currency_id = fields.Many2one("res.currency", compute="_compute_purchase_currency_id")
+    purchase_currency_id = fields.Many2one("res.currency", compute="_compute_purchase_currency_id",
+                                           groups=USER)
     purchased_category_id = fields.Many2one(
         "product.category",
         string="Bought Product Line",
         compute="_compute_purchased_category_id",
         search="_search_purchased_category_id",
+        groups=USER,
         help="Search customers who bought in a product category or its sub-categories.",
     )
     # Not indexed: three values, each a large share of the customers, too many for an
@@ -93,34 +124,38 @@ class ResPartner(models.Model):
     value_tier = fields.Selection(
         [("high", "High value"), ("medium", "Medium value"), ("low", "Low value")],
         readonly=True,
+        copy=False,
+        groups=USER,
         help="Filled by the segmentation addon from the customer's RFM scores.",
     )
 
     # Contact points
     contact_point_ids = fields.One2many(
-        "customer.contact.point", "partner_id", string="Contact Points"
+        "customer.contact.point", "partner_id", string="Contact Points", groups=USER
     )
-    contact_point_count = fields.Integer(compute="_compute_contact_point_count")
+    contact_point_count = fields.Integer(compute="_compute_contact_point_count", groups=USER)
 
     # Owned products and after-sales service
     owned_product_ids = fields.One2many(
-        "customer.owned.product", "partner_id", string="Owned Products"
+        "customer.owned.product", "partner_id", string="Owned Products", groups=USER
     )
-    owned_product_count = fields.Integer(compute="_compute_service_stats")
-    service_record_count = fields.Integer(compute="_compute_service_stats")
-    repair_count = fields.Integer(compute="_compute_service_stats")
-    last_service_date = fields.Date(compute="_compute_service_stats")
+    owned_product_count = fields.Integer(compute="_compute_service_stats", groups=USER)
+    service_record_count = fields.Integer(compute="_compute_service_stats", groups=USER)
+    repair_count = fields.Integer(compute="_compute_service_stats", groups=USER)
+    last_service_date = fields.Date(compute="_compute_service_stats", groups=USER)
     total_service_cost = fields.Monetary(
-        compute="_compute_service_stats", currency_field="purchase_currency_id"
+        compute="_compute_service_stats", currency_field="purchase_currency_id", groups=USER
     )
 
     # Preferences
-    preference_ids = fields.One2many("customer.preference", "partner_id", string="Preferences")
+    preference_ids = fields.One2many("customer.preference", "partner_id", string="Preferences",
+                                     groups=USER)
 
     # Interactions
-    interaction_ids = fields.One2many("customer.interaction", "partner_id", string="Interactions")
-    interaction_count = fields.Integer(compute="_compute_interaction_stats")
-    last_interaction_date = fields.Datetime(compute="_compute_interaction_stats")
+    interaction_ids = fields.One2many("customer.interaction", "partner_id", string="Interactions",
+                                      groups=USER)
+    interaction_count = fields.Integer(compute="_compute_interaction_stats", groups=USER)
+    last_interaction_date = fields.Datetime(compute="_compute_interaction_stats", groups=USER)
 
     _age_range = models.Constraint(
         "CHECK(age IS NULL OR age BETWEEN 0 AND 150)", "An age must be between 0 and 150."
@@ -135,7 +170,18 @@ class ResPartner(models.Model):
         today = fields.Date.context_today(self)
         for partner in self:
             birthdate = partner.sudo().birthdate
-            partner.age = relativedelta(today, birthdate).years if birthdate else 0
+            age = relativedelta(today, birthdate).years if birthdate else 0
+            partner.age = age
+            partner.age_band = birthdate and next(
+                band for floor, band in AGE_BAND_FLOORS if age >= floor
+            )
+
+    @api.model
+    def _age_band_case(self, age):
+        """SQL of the age band of ``age``, as ``_compute_age`` gives it."""
+        return SQL("CASE %s END", SQL(" ").join(
+            SQL("WHEN %s >= %s THEN %s", age, floor, band) for floor, band in AGE_BAND_FLOORS
+        ))
 
     def _compute_purchase_currency_id(self):
         for partner in self:
@@ -179,7 +225,17 @@ class ResPartner(models.Model):
     def action_open_service_records(self):
         return self._action_open_related("customer_file.action_customer_service_record")
 
+    def _check_customer_file_group(self, group=USER):
+        """Methods callable over RPC check the user's group themselves: every employee may
+        call a public method of res.partner, whatever the views show."""
+        if not self.env.su and not self.env.user.has_group(group):
+            raise AccessError(self.env._(
+                "Only members of the Customer File group “%(group)s” may do this.",
+                group=self.env.ref(group).sudo().full_name,
+            ))
+
     def _action_open_related(self, xml_id):
+        self._check_customer_file_group()
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(xml_id)
         action["domain"] = [("commercial_partner_id", "=", self.commercial_partner_id.id)]
@@ -201,6 +257,8 @@ class ResPartner(models.Model):
             )
 
     def action_infer_preferences(self):
+        self._check_customer_file_group()
+        self.check_access("write")
         self.env["customer.preference"].sudo()._infer_from_purchase_history(
             self.commercial_partner_id.ids
         )
@@ -236,16 +294,18 @@ class ResPartner(models.Model):
     @api.model
     def _cron_refresh_ages_and_recent_spend(self):
         """Daily: ages move on birthdays and the 12-month spend window slides."""
-        self.flush_model(["birthdate", "age"])
+        self.flush_model(["birthdate", "age", "age_band"])
+        age = SQL("date_part('year', age(CURRENT_DATE, birthdate))::int")
         self.env.cr.execute(SQL(
             """
             UPDATE res_partner
-               SET age = date_part('year', age(CURRENT_DATE, birthdate))
+               SET age = %(age)s, age_band = %(band)s
              WHERE birthdate IS NOT NULL
-               AND age IS DISTINCT FROM date_part('year', age(CURRENT_DATE, birthdate))
-            """
+               AND age IS DISTINCT FROM %(age)s
+            """,
+            age=age, band=self._age_band_case(age),
         ))
-        self.invalidate_model(["age"])
+        self.invalidate_model(["age", "age_band"])
         partner_ids = [row[0] for row in self.env.execute_query(SQL(
             "SELECT id FROM res_partner WHERE spend_12m <> 0 OR last_purchase_date"
             " >= CURRENT_DATE - INTERVAL '13 months'"
@@ -253,6 +313,7 @@ class ResPartner(models.Model):
         self._refresh_purchase_totals(partner_ids)
 
     def action_open_purchase_history(self):
+        self._check_customer_file_group()
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "customer_file.action_customer_purchase_line"
@@ -262,14 +323,26 @@ class ResPartner(models.Model):
         action["context"] = {"search_default_group_by_month": 0}
         return action
 
+    @api.model
+    def _job_fields(self):
+        """Fields written by the ledger, the daily job and the scoring runs, never by hand
+        (see customer_file/tools/job_fields.py)."""
+        return {
+            "age", "age_band", "first_purchase_date", "last_purchase_date",
+            "purchase_order_count", "lifetime_spend", "spend_12m", "average_order_value",
+            "favourite_category_ids", "value_tier",
+        }
+
     @api.model_create_multi
     def create(self, vals_list):
+        check_job_fields(self, vals_list, self._job_fields())
         partners = super().create(vals_list)
         if self.env.context.get("customer_file_customer"):
             partners._assign_customer_codes()
         return partners
 
     def write(self, vals):
+        check_job_fields(self, [vals], self._job_fields())
         if "parent_id" not in vals:
             return super().write(vals)
         # A contact changing company takes its purchases from one company's totals to another's.

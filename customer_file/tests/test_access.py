@@ -103,3 +103,68 @@ class TestCustomerFileAccess(TransactionCase):
         with self.assertRaises(AccessError):
             self.alice_line.with_user(employee).read(["amount"])
         self.assertEqual(self.alice_customer.with_user(employee).name, "Alice's customer")
+
+    def test_own_customers_do_not_depend_on_the_customer_rank(self):
+        Partner = self.env["res.partner"]
+        imported = Partner.with_context(customer_file_customer=True).create(
+            {"name": "Imported, never invoiced", "user_id": self.bob.id}
+        )
+        self.assertTrue(imported.customer_code)
+        self.assertFalse(imported.customer_rank)
+        unowned_buyer = Partner.create({"name": "Walk-in buyer"})
+        self.env["customer.purchase.line"].create({
+            "partner_id": unowned_buyer.id, "date": "2026-01-06", "source": "import",
+            "external_ref": "acl:walk-in", "document_ref": "acl:walk-in",
+            "document_name": "POS", "quantity": 1, "amount": 5,
+        })
+        self.assertTrue(unowned_buyer.customer_code, "every buyer gets a customer code")
+        visible = self._visible(self.alice, imported | unowned_buyer | self.supplier)
+        self.assertEqual(visible, self.supplier)
+        self.assertEqual(self._visible(self.bob, imported), imported)
+        filtered = Partner.with_user(self.bob).search(
+            [("id", "in", (imported | self.supplier).ids), ("customer_code", "!=", False)]
+        )
+        self.assertEqual(filtered, imported, "the Customers filter finds uninvoiced customers")
+
+    def test_team_leader_sees_the_customers_of_the_team(self):
+        leader = new_test_user(self.env, login="cf_leader",
+                               groups="customer_file.group_customer_file_user")
+        team = self.env["crm.team"].create({"name": "West", "user_id": leader.id})
+        self.assertFalse(self._visible(leader, self.bob_customer))
+        self.env["crm.team.member"].create({"crm_team_id": team.id, "user_id": self.bob.id})
+        self.assertEqual(self._visible(leader, self.bob_customer), self.bob_customer)
+        self.assertFalse(self._visible(self.bob, self.alice_customer),
+                         "a member does not see the leader's other teams")
+        team.user_id = self.carol
+        self.assertFalse(self._visible(leader, self.bob_customer))
+
+    def test_customer_file_methods_check_the_group(self):
+        employee = new_test_user(self.env, login="cf_employee_2",
+                                 groups="base.group_user,sales_team.group_sale_salesman")
+        partner = self.supplier.with_user(employee)
+        for method in ("action_open_purchase_history", "action_open_owned_products",
+                       "action_open_service_records", "action_open_interactions",
+                       "action_infer_preferences"):
+            with self.assertRaises(AccessError, msg=method):
+                getattr(partner, method)()
+        self.assertEqual(
+            self.alice_customer.with_user(self.alice).action_open_purchase_history()["domain"],
+            [("commercial_partner_id", "=", self.alice_customer.id)],
+        )
+
+    def test_figures_the_jobs_compute_cannot_be_written(self):
+        self.alice_customer.invalidate_recordset()
+        spend = self.alice_customer.lifetime_spend
+        self.assertEqual(spend, 10)
+        mine = self.alice_customer.with_user(self.manager)
+        for values in ({"lifetime_spend": 1e9}, {"value_tier": "high"},
+                       {"purchase_order_count": 99}, {"age_band": "under_25"}):
+            with self.assertRaises(AccessError, msg=values):
+                mine.write(values)
+        mine.write({"lifetime_spend": spend, "occupation": "Engineer"})
+        with self.assertRaises(AccessError):
+            self.env["res.partner"].with_user(self.manager).create(
+                {"name": "Forged", "spend_12m": 500}
+            )
+        copied = self.alice_customer.copy()
+        self.assertEqual((copied.lifetime_spend, copied.customer_code), (0, False))

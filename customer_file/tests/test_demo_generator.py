@@ -11,7 +11,7 @@ from odoo.addons.customer_file.tools import demo_data
 class TestDemoGenerator(TransactionCase):
     def _generate(self, seed):
         with self.env.cr.savepoint(flush=True) as savepoint:
-            partners = self.env["customer.file.demo.generator"].generate(
+            partners = self.env["customer.file.demo.generator"]._generate_demo(
                 customers=25, seed=seed, sale_order_customers=3
             )
             lines = self.env["customer.purchase.line"].search([("partner_id", "in", partners.ids)])
@@ -33,7 +33,7 @@ class TestDemoGenerator(TransactionCase):
         self.assertNotEqual(first["names"], self._generate(8)["names"])
 
     def test_generated_customers_have_a_consistent_file(self):
-        partners = self.env["customer.file.demo.generator"].generate(
+        partners = self.env["customer.file.demo.generator"]._generate_demo(
             customers=40, seed=11, sale_order_customers=5
         )
         self.assertEqual(len(partners), 40)

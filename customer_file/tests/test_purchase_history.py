@@ -4,7 +4,8 @@ import psycopg2
 
 from odoo import fields
 from odoo.fields import Command
-from odoo.tests import Form, tagged
+from odoo.exceptions import AccessError
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.sale.tests.common import TestSaleCommon
@@ -25,6 +26,9 @@ class TestPurchaseHistory(TestSaleCommon):
         cls.case = cls.env["product.product"].create(
             {**product_values, "name": "Case", "categ_id": cls.accessories.id, "list_price": 20}
         )
+        # The salesperson of these orders reads the figures as a Customer File Officer
+        # (test_access covers one without the app).
+        cls.env.user.group_ids += cls.env.ref("customer_file.group_customer_file_officer")
         cls.customer = cls.env["res.partner"].create({"name": "王芳"})
         cls.company_customer = cls.env["res.partner"].create(
             {"name": "Harbour Trading Ltd", "is_company": True}
@@ -47,6 +51,16 @@ class TestPurchaseHistory(TestSaleCommon):
         if confirm:
             order.action_confirm()
         return order
+
+    def test_a_salesperson_without_the_app_confirms_orders(self):
+        salesperson = new_test_user(self.env, login="ph_plain_sales",
+                                    groups="sales_team.group_sale_salesman_all_leads")
+        order = self._order(self.customer, [(self.phone, 1, 800)], confirm=False)
+        order.with_user(salesperson).action_confirm()
+        self.assertEqual(self._lines(self.customer).mapped("amount"), [800.0])
+        self.assertEqual(self.customer.sudo().lifetime_spend, 800.0)
+        with self.assertRaises(AccessError):
+            self.customer.with_user(salesperson).read(["lifetime_spend"])
 
     def _lines(self, partner):
         return self.env["customer.purchase.line"].sudo().search(

@@ -13,8 +13,9 @@ def check_job_fields(records, vals_list, field_names):
     """Refuse a user's create or write that changes one of ``field_names``.
 
     A value equal to the stored one passes (an exported file imported back unchanged, the
-    partner merge writing back the kept partner's own figures); so does an empty value on
-    create.
+    partner merge writing back the kept partner's own figures); on create, so do an empty
+    value and the field's own default (a context default, which a caller chooses, does not
+    count).
     """
     if records.env.su:
         return
@@ -38,7 +39,8 @@ def _changes(records, name, value):
     if field.type in ("one2many", "many2many"):
         return bool(value)
     if not records:
-        return bool(value)
+        default = field.default(records) if field.default else None
+        return bool(value) and value != default
     stored = records.sudo()
     new = field.convert_to_record(field.convert_to_cache(value, stored[:1]), stored[:1])
     return any(record[name] != new for record in stored)

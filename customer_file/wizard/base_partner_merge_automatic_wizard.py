@@ -41,3 +41,13 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         self.env.flush_all()
         self.env["res.partner"]._refresh_purchase_aggregates(concerned)
         return result
+
+    def _update_values(self, src_partners, dst_partner):
+        """What the jobs compute is rebuilt for the kept partner from the moved rows (see
+        ``_update_foreign_keys``), never copied from a merged one."""
+        Partner = self.env["res.partner"]
+        copied = [name for name in Partner._job_fields()
+                  if Partner._fields[name].store and not Partner._fields[name].compute
+                  and Partner._fields[name].type not in ("one2many", "many2many")]
+        src_partners.sudo().write(dict.fromkeys(copied, False))
+        return super()._update_values(src_partners, dst_partner)
