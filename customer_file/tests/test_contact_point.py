@@ -14,7 +14,8 @@ class TestContactPoint(TransactionCase):
         cls.customer = cls.env["res.partner"].create(
             {"name": "刘洋", "country_id": china.id, "user_id": cls.alice.id}
         )
-        bob = new_test_user(cls.env, login="cp_bob", groups="customer_file.group_customer_file_user")
+        bob = new_test_user(cls.env, login="cp_bob",
+                            groups="customer_file.group_customer_file_user")
         cls.other = cls.env["res.partner"].create(
             {"name": "周杰", "country_id": china.id, "user_id": bob.id}
         )

@@ -14,7 +14,8 @@ class TestInteraction(TransactionCase):
             {"name": "Jade Retail", "is_company": True, "user_id": cls.alice.id}
         )
         cls.buyer = cls.env["res.partner"].create({"name": "Wu Min", "parent_id": cls.company.id})
-        bob = new_test_user(cls.env, login="it_bob", groups="customer_file.group_customer_file_user")
+        bob = new_test_user(cls.env, login="it_bob",
+                            groups="customer_file.group_customer_file_user")
         cls.stranger = cls.env["res.partner"].create(
             {"name": "Someone else's customer", "user_id": bob.id}
         )
