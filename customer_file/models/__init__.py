@@ -1,5 +1,7 @@
 from . import customer_file_company_settings
 from . import customer_file_record
+from . import customer_access_log
+from . import customer_privacy_config
 from . import customer_tag
 from . import customer_purchase_line
 from . import customer_purchase_day

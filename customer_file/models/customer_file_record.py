@@ -20,3 +20,9 @@ class CustomerFileRecord(models.AbstractModel):
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
+
+    def export_data(self, fields_to_export):
+        result = super().export_data(fields_to_export)
+        if self and not self.env.su:
+            self.env["customer.access.log"]._log("export", self, fields_=fields_to_export)
+        return result

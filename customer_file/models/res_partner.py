@@ -225,6 +225,24 @@ class ResPartner(models.Model):
     def action_open_service_records(self):
         return self._action_open_related("customer_file.action_customer_service_record")
 
+    def export_data(self, fields_to_export):
+        result = super().export_data(fields_to_export)
+        customers = self.sudo().filtered(lambda partner: partner.customer_code
+                                         or partner.customer_rank)
+        if customers and not self.env.su:
+            self.env["customer.access.log"]._log("export", customers, fields_=fields_to_export)
+        return result
+
+    def _read_format(self, fnames, load="_classic_read"):
+        result = super()._read_format(fnames, load=load)
+        if not self.env.su and len(result) > 1:
+            threshold = self.env["customer.privacy.config"]._bulk_read_threshold(
+                self.env.company.id
+            )
+            if threshold and len(result) > threshold:
+                self.env["customer.access.log"]._log("bulk_read", self, fields_=fnames)
+        return result
+
     def _check_customer_file_group(self, group=USER):
         """Methods callable over RPC check the user's group themselves: every employee may
         call a public method of res.partner, whatever the views show."""
