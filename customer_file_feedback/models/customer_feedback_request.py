@@ -184,8 +184,15 @@ class CustomerFeedbackRequest(models.Model):
         """Active customers not asked for an NPS within the interval, spread over it: each
         day asks the share of active customers that covers them all once per interval,
         those never or longest ago asked first (a new setup would otherwise mail every
-        customer on its first day)."""
+        customer on its first day). Only customers with a consented address (see
+        ``_consented_emails``) take a place in the day's share: the others are never asked,
+        so they would stay first in line and fill it every day."""
         self.flush_model(["commercial_partner_id", "company_id", "survey_type", "sent_date"])
+        self.env["customer.contact.point"].flush_model(
+            ["partner_id", "kind", "opt_in", "value_normalized"]
+        )
+        self.env["mail.blacklist"].flush_model(["email", "active"])
+        self.env["res.partner"].flush_model(["commercial_partner_id", "active"])
         return self.env.execute_query(SQL(
             """
             WITH active AS (
@@ -202,7 +209,21 @@ class CustomerFeedbackRequest(models.Model):
             SELECT active.commercial_partner_id, NULL
               FROM active
               LEFT JOIN asked ON asked.commercial_partner_id = active.commercial_partner_id
-             WHERE asked.last_sent IS NULL OR asked.last_sent < %(asked_since)s
+             WHERE (asked.last_sent IS NULL OR asked.last_sent < %(asked_since)s)
+               AND EXISTS (
+                    SELECT 1
+                      FROM res_partner partner
+                      JOIN customer_contact_point point
+                        ON point.partner_id IN (partner.id, partner.commercial_partner_id)
+                     WHERE partner.id = active.commercial_partner_id
+                       AND partner.active
+                       AND point.kind = 'email'
+                       AND point.opt_in
+                       AND point.value_normalized IS NOT NULL
+                       AND NOT EXISTS (
+                            SELECT 1 FROM mail_blacklist blacklist
+                             WHERE blacklist.active
+                               AND blacklist.email = point.value_normalized))
              ORDER BY asked.last_sent NULLS FIRST, active.commercial_partner_id
              LIMIT (SELECT CEIL(COUNT(*) / %(interval)s::float) FROM active)
             """,

@@ -178,6 +178,27 @@ class TestSurveyRequest(FeedbackCase):
         self.assertEqual(customers.filtered(self._requests), customers)
         self.assertTrue(all(len(self._requests(customer)) == 1 for customer in customers))
 
+    def test_periodic_nps_quota_goes_to_customers_who_consented(self):
+        self.config.write({"survey_periodic_nps": True, "nps_active_days": 365,
+                           "nps_interval_days": 2, "survey_throttle_days": 1})
+        customers = self.env["res.partner"]
+        for index in range(4):
+            customer = self._customer(f"Quota Customer {index}")
+            self.env["customer.purchase.line"].create({
+                "partner_id": customer.id, "date": NOW.date() - timedelta(days=10),
+                "external_ref": f"quota-{index}", "document_ref": f"quota-{index}",
+                "document_name": f"Import {index}", "quantity": 1, "amount": 50,
+            })
+            customers |= customer
+        self._opt_in(customers[1], "quota1@example.com", opt_in=False)
+        consenting = customers[2:]
+        for customer in consenting:
+            self._opt_in(customer, f"{customer.name.replace(' ', '.')}@example.com")
+
+        self.Request._cron_send_surveys()
+        self.assertEqual(self.Request.search([("trigger", "=", "periodic")]).partner_id,
+                         consenting, "4 active customers over 2 days: both who consented today")
+
     # ------------------------------------------------------------------ consent
 
     def test_no_request_without_consent(self):
