@@ -9,12 +9,18 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, plaintext2html, split_every
 
+from odoo.addons.customer_file.tools.job_fields import check_job_fields
+
 SCORE_RANGES = {"csat": range(1, 6), "nps": range(11)}
 MAIL_TEMPLATES = {
     "csat": "customer_file_feedback.mail_template_survey_csat",
     "nps": "customer_file_feedback.mail_template_survey_nps",
 }
 MAX_COMMENT_LENGTH = 5000
+# Set when the request is sent, answered, expired or cancelled, never by hand.
+JOB_FIELDS = {
+    "email", "access_token", "state", "sent_date", "expiry_date", "answered_date", "feedback_id",
+}
 
 
 class CustomerFeedbackRequest(models.Model):
@@ -60,6 +66,7 @@ class CustomerFeedbackRequest(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_job_fields(self, vals_list, JOB_FIELDS)
         configs = {}
         now = fields.Datetime.now()
         for vals in vals_list:
@@ -73,13 +80,18 @@ class CustomerFeedbackRequest(models.Model):
                 )
         return super().create(vals_list)
 
+    def write(self, vals):
+        check_job_fields(self, [vals], JOB_FIELDS)
+        return super().write(vals)
+
     def action_cancel(self):
+        self.check_access("write")
         if self.filtered(lambda survey: survey.state != "sent"):
             raise UserError(self.env._(
                 "Only requests waiting for an answer can be cancelled; answered and expired "
                 "ones stay as they are."
             ))
-        self.write({"state": "cancelled"})
+        self.sudo().write({"state": "cancelled"})
 
     # ------------------------------------------------------------------ consent and throttle
 
@@ -292,7 +304,8 @@ class CustomerFeedbackRequest(models.Model):
                 skipped[commercial_id] = self.env._("no opted-in email address")
                 continue
             vals_list.append({**vals, "email": emails[vals["partner_id"]]})
-        requests = self.create(vals_list)
+        self.check_access("create")
+        requests = self.sudo().create(vals_list).with_env(self.env)
         requests._send_survey_mail()
         return requests, skipped
 
@@ -314,7 +327,7 @@ class CustomerFeedbackRequest(models.Model):
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         expired_domain = [("state", "=", "sent"), ("expiry_date", "<", fields.Datetime.now())]
         while requests := self.search(expired_domain, limit=batch_size):
-            requests.write({"state": "expired"})
+            requests.sudo().write({"state": "expired"})
             if in_cron and self.env["ir.cron"]._commit_progress(len(requests)) <= 0:
                 return
         work = [

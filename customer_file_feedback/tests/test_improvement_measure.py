@@ -182,3 +182,22 @@ class TestImprovementMeasure(FeedbackCase):
                 [(False, "list"), (False, "form"), (False, "kanban"), (False, "search")]
             )["views"]
             self.assertIn('name="effect"', views["form"]["arch"])
+
+    def test_state_moves_only_through_the_actions(self):
+        Measure = self.Measure.with_user(self.leader)
+        with self.assertRaises(AccessError):
+            Measure.create({"name": "Done already", "state": "done"})
+        measure = Measure.create({"name": "Officer's measure"})
+        with self.assertRaises(AccessError):
+            measure.write({"state": "done"})
+        self.assertEqual(measure.state, "planned")
+        measure.action_done()
+        self.assertRecordValues(measure, [{
+            "state": "done", "done_date": fields.Date.context_today(measure),
+        }])
+        measure.action_reset_to_planned()
+        self.assertRecordValues(measure, [{"state": "planned", "done_date": False}])
+        with self.assertRaises(AccessError):
+            measure.with_user(self.salesperson).action_start()
+        self.assertEqual(measure.state, "planned")
+

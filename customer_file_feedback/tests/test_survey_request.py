@@ -298,3 +298,37 @@ class TestSurveyRequest(FeedbackCase):
         self.assertEqual(survey.email, "li.wei@example.com")
         with self.assertRaises(AccessError):
             survey.read(["access_token"])
+
+    # ------------------------------------------------------------------ set by jobs
+
+    def test_answered_request_stays_answered(self):
+        self._service()
+        self.Request._cron_send_surveys()
+        survey = self._requests()
+        feedback = survey._record_answer(4, "Quick repair")
+        as_officer = survey.with_user(self.leader)
+        for vals in ({"state": "sent"}, {"answered_date": False}, {"feedback_id": False},
+                     {"expiry_date": NOW + timedelta(days=30)}, {"email": "else@example.com"}):
+            with self.assertRaises(AccessError, msg=vals):
+                as_officer.write(vals)
+        with self.assertRaises(AccessError):
+            feedback.with_user(self.leader).write({"satisfaction_score": 0.0})
+        with self.assertRaises(UserError):
+            as_officer.action_cancel()
+        self.assertRecordValues(survey, [{
+            "state": "answered", "answered_date": NOW, "feedback_id": feedback.id,
+            "email": "li.wei@example.com",
+        }])
+        self.assertRecordValues(feedback, [{"csat_score": "4", "satisfaction_score": 75.0}])
+
+    def test_users_create_no_request_with_state_or_address(self):
+        with self.assertRaises(AccessError):
+            self.Request.with_user(self.salesperson).create({
+                "partner_id": self.customer.id, "state": "answered",
+                "email": "someone.else@example.com",
+            })
+        self._service()
+        self.Request._cron_send_surveys()
+        survey = self._requests()
+        survey.with_user(self.leader).action_cancel()
+        self.assertEqual(survey.state, "cancelled")
