@@ -201,3 +201,21 @@ class TestImprovementMeasure(FeedbackCase):
             measure.with_user(self.salesperson).action_start()
         self.assertEqual(measure.state, "planned")
 
+    def test_users_see_measures_of_own_and_team_customers(self):
+        stranger = new_test_user(
+            self.env, login="fb_measure_stranger", groups="customer_file.group_customer_file_user"
+        )
+        foreign = self._measure(
+            feedback_ids=[(6, 0, self._complaint(self._customer("Far Away", user=stranger)).ids)]
+        )
+        own = self._measure()
+        measures = own | foreign
+        self.assertEqual(
+            self.Measure.with_user(self.salesperson).search([("id", "in", measures.ids)]), own
+        )
+        self.assertEqual(
+            self.Measure.with_user(stranger).search([("id", "in", measures.ids)]), foreign
+        )
+        self.assertEqual(
+            self.Measure.with_user(self.leader).search([("id", "in", measures.ids)]), measures
+        )
