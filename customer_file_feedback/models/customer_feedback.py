@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
+from odoo.addons.customer_file.tools.job_fields import check_job_fields
+
 FEEDBACK_TYPES = [
     ("praise", "Praise"),
     ("review", "Review"),
@@ -50,6 +52,15 @@ TRANSITIONS = {
     "reopened": {"in_progress", "resolved"},
 }
 OPEN_STATES = ("new", "acknowledged", "in_progress", "reopened")
+# Set by the workflow actions, the escalation job and the computations only.
+JOB_FIELDS = {
+    "state", "acknowledged_date", "resolved_date", "closed_date", "escalated_date",
+    "customer_confirmed_date", "acknowledge_deadline", "resolve_deadline", "is_scored",
+    "satisfaction_score",
+}
+# Fields without groups are what the customer may read of their own complaints (portal):
+# the reference, what they told us, the stage and its dates. The resolution is shown on
+# the portal page once the complaint is resolved, through the page's own checks.
 
 
 class CustomerFeedback(models.Model):
@@ -73,7 +84,9 @@ class CustomerFeedback(models.Model):
     feedback_type = fields.Selection(
         FEEDBACK_TYPES, string="Type", required=True, default="review", tracking=True, index=True
     )
-    channel = fields.Selection(CHANNELS, required=True, default="phone", tracking=True)
+    channel = fields.Selection(
+        CHANNELS, required=True, default="phone", tracking=True, groups="base.group_user"
+    )
     feedback_date = fields.Datetime(
         string="Received", required=True, default=fields.Datetime.now, index=True
     )
@@ -82,90 +95,103 @@ class CustomerFeedback(models.Model):
     partner_id = fields.Many2one(tracking=True)
     user_id = fields.Many2one(
         "res.users", string="Responsible", default=lambda self: self.env.user, tracking=True,
-        index=True,
+        index=True, groups="base.group_user",
     )
     team_id = fields.Many2one(
         "crm.team", string="Sales Team", compute="_compute_team_id", store=True, readonly=False,
-        precompute=True, help="The customer's salesperson's team; its leader gets overdue "
-        "complaints.",
+        precompute=True, groups="base.group_user",
+        help="The customer's salesperson's team; its leader gets overdue complaints.",
     )
-    tag_ids = fields.Many2many("customer.feedback.tag", string="Categories")
+    tag_ids = fields.Many2many(
+        "customer.feedback.tag", string="Categories", groups="base.group_user"
+    )
     measure_ids = fields.Many2many(
         "customer.improvement.measure", "customer_feedback_improvement_measure_rel",
-        "feedback_id", "measure_id", string="Improvement Measures",
+        "feedback_id", "measure_id", string="Improvement Measures", groups="base.group_user",
     )
 
     # What it is about
-    product_id = fields.Many2one("product.product", index="btree_not_null")
+    product_id = fields.Many2one(
+        "product.product", index="btree_not_null", groups="base.group_user"
+    )
     product_categ_id = fields.Many2one(
-        related="product_id.categ_id", string="Product Line", store=True
+        related="product_id.categ_id", string="Product Line", store=True, groups="base.group_user"
     )
     owned_product_id = fields.Many2one(
-        "customer.owned.product", index="btree_not_null",
+        "customer.owned.product", index="btree_not_null", groups="base.group_user",
         domain="[('commercial_partner_id', '=', commercial_partner_id)]",
     )
     service_record_id = fields.Many2one(
-        "customer.service.record", index="btree_not_null",
+        "customer.service.record", index="btree_not_null", groups="base.group_user",
         domain="[('commercial_partner_id', '=', commercial_partner_id)]",
     )
     sale_order_id = fields.Many2one(
-        "sale.order", index="btree_not_null",
+        "sale.order", index="btree_not_null", groups="base.group_user",
         domain="[('partner_id.commercial_partner_id', '=', commercial_partner_id)]",
     )
 
     # Scores
-    csat_score = fields.Selection(CSAT_SCORES, string="CSAT", tracking=True)
+    csat_score = fields.Selection(
+        CSAT_SCORES, string="CSAT", tracking=True, groups="base.group_user"
+    )
     nps_score = fields.Selection(
-        NPS_SCORES, string="NPS", tracking=True,
+        NPS_SCORES, string="NPS", tracking=True, groups="base.group_user",
         help="How likely the customer is to recommend us, 0 to 10.",
     )
     satisfaction = fields.Selection(
         SATISFACTION, compute="_compute_satisfaction", store=True, readonly=False,
-        precompute=True, tracking=True, index=True,
+        precompute=True, tracking=True, index=True, groups="base.group_user",
         help="From the scores (CSAT 4-5, NPS 9-10: satisfied; CSAT 3, NPS 7-8: neutral; "
         "lower: dissatisfied; the worse of the two when both are given) unless set by hand.",
     )
     satisfaction_manual = fields.Boolean(
-        string="Satisfaction Set by Hand",
+        string="Satisfaction Set by Hand", groups="base.group_user",
         help="Keep the satisfaction class chosen by hand when the scores change.",
     )
-    is_scored = fields.Boolean(compute="_compute_satisfaction_score", store=True)
+    is_scored = fields.Boolean(
+        compute="_compute_satisfaction_score", store=True, groups="base.group_user"
+    )
     satisfaction_score = fields.Float(
         compute="_compute_satisfaction_score", store=True, aggregator="avg",
+        groups="base.group_user",
         help="0 to 100: CSAT 1-5 as 0, 25, 50, 75, 100 and NPS 0-10 as 0 to 100, averaged "
         "when both are given. Averages count scored feedback only.",
     )
 
     # Workflow
     state = fields.Selection(
-        STATES, string="Stage", required=True, default="new", tracking=True, index=True,
-        copy=False,
+        STATES, string="Stage", required=True, default="new", readonly=True, tracking=True,
+        index=True, copy=False,
     )
     is_open = fields.Boolean(compute="_compute_is_open", search="_search_is_open")
-    priority = fields.Selection(PRIORITIES, required=True, default="1", tracking=True)
+    priority = fields.Selection(
+        PRIORITIES, required=True, default="1", tracking=True, groups="base.group_user"
+    )
     acknowledged_date = fields.Datetime(readonly=True, copy=False)
     resolved_date = fields.Datetime(readonly=True, copy=False)
     closed_date = fields.Datetime(readonly=True, copy=False)
     acknowledge_deadline = fields.Datetime(
-        compute="_compute_deadlines", store=True, help="From the service level of the priority."
+        compute="_compute_deadlines", store=True, groups="base.group_user",
+        help="From the service level of the priority.",
     )
     resolve_deadline = fields.Datetime(
-        compute="_compute_deadlines", store=True, help="From the service level of the priority."
+        compute="_compute_deadlines", store=True, groups="base.group_user",
+        help="From the service level of the priority.",
     )
     is_overdue = fields.Boolean(
         string="Overdue", compute="_compute_is_overdue", search="_search_is_overdue",
-        help="Not acknowledged or not resolved by its deadline.",
+        groups="base.group_user", help="Not acknowledged or not resolved by its deadline.",
     )
-    escalated_date = fields.Datetime(readonly=True, copy=False)
-    root_cause = fields.Text()
-    corrective_action = fields.Text()
-    preventive_action = fields.Text()
-    resolution = fields.Html()
+    escalated_date = fields.Datetime(readonly=True, copy=False, groups="base.group_user")
+    root_cause = fields.Text(groups="base.group_user")
+    corrective_action = fields.Text(groups="base.group_user")
+    preventive_action = fields.Text(groups="base.group_user")
+    resolution = fields.Html(groups="base.group_user")
     customer_confirmed = fields.Boolean(
-        string="Confirmed by Customer", tracking=True, copy=False,
+        string="Confirmed by Customer", tracking=True, copy=False, groups="base.group_user",
         help="The customer confirmed that the resolution settles the complaint.",
     )
-    customer_confirmed_date = fields.Date(readonly=True, copy=False)
+    customer_confirmed_date = fields.Date(readonly=True, copy=False, groups="base.group_user")
 
     _unique_reference = models.UniqueIndex("(name, company_id) WHERE name != '/'")
 
@@ -253,6 +279,7 @@ class CustomerFeedback(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_job_fields(self, vals_list, JOB_FIELDS)
         sequence = self.env["ir.sequence"]
         for vals in vals_list:
             if vals.get("name", "/") == "/":
@@ -260,6 +287,7 @@ class CustomerFeedback(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        check_job_fields(self, [vals], JOB_FIELDS)
         if "customer_confirmed" in vals:
             vals["customer_confirmed_date"] = (
                 fields.Date.context_today(self) if vals["customer_confirmed"] else False
@@ -279,6 +307,7 @@ class CustomerFeedback(models.Model):
         return targets
 
     def _move_to(self, state):
+        self.check_access("write")
         labels = dict(self._fields["state"]._description_selection(self.env))
         for feedback in self:
             if state not in feedback._next_states():
@@ -307,7 +336,7 @@ class CustomerFeedback(models.Model):
             elif state == "reopened":
                 vals.update(resolved_date=False, closed_date=False, escalated_date=False,
                             customer_confirmed=False)
-            feedback.write(vals)
+            feedback.sudo().write(vals)
         return True
 
     def action_acknowledge(self):
@@ -375,4 +404,4 @@ class CustomerFeedback(models.Model):
                 "Escalated to %(manager)s: the %(late)s is overdue.",
                 manager=manager.name or self.env._("nobody (no team leader)"), late=late,
             ))
-        self.write({"escalated_date": now})
+        self.sudo().write({"escalated_date": now})

@@ -111,6 +111,7 @@ class CustomerFeedbackReport(models.Model):
 
     def action_open_feedback(self):
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "res_model": "customer.feedback",

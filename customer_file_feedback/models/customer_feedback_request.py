@@ -9,12 +9,18 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, plaintext2html, split_every
 
+from odoo.addons.customer_file.tools.job_fields import check_job_fields
+
 SCORE_RANGES = {"csat": range(1, 6), "nps": range(11)}
 MAIL_TEMPLATES = {
     "csat": "customer_file_feedback.mail_template_survey_csat",
     "nps": "customer_file_feedback.mail_template_survey_nps",
 }
 MAX_COMMENT_LENGTH = 5000
+# Set when the request is sent, answered, expired or cancelled, never by hand.
+JOB_FIELDS = {
+    "email", "access_token", "state", "sent_date", "expiry_date", "answered_date", "feedback_id",
+}
 
 
 class CustomerFeedbackRequest(models.Model):
@@ -60,6 +66,7 @@ class CustomerFeedbackRequest(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_job_fields(self, vals_list, JOB_FIELDS)
         configs = {}
         now = fields.Datetime.now()
         for vals in vals_list:
@@ -73,13 +80,18 @@ class CustomerFeedbackRequest(models.Model):
                 )
         return super().create(vals_list)
 
+    def write(self, vals):
+        check_job_fields(self, [vals], JOB_FIELDS)
+        return super().write(vals)
+
     def action_cancel(self):
+        self.check_access("write")
         if self.filtered(lambda survey: survey.state != "sent"):
             raise UserError(self.env._(
                 "Only requests waiting for an answer can be cancelled; answered and expired "
                 "ones stay as they are."
             ))
-        self.write({"state": "cancelled"})
+        self.sudo().write({"state": "cancelled"})
 
     # ------------------------------------------------------------------ consent and throttle
 
@@ -184,8 +196,15 @@ class CustomerFeedbackRequest(models.Model):
         """Active customers not asked for an NPS within the interval, spread over it: each
         day asks the share of active customers that covers them all once per interval,
         those never or longest ago asked first (a new setup would otherwise mail every
-        customer on its first day)."""
+        customer on its first day). Only customers with a consented address (see
+        ``_consented_emails``) take a place in the day's share: the others are never asked,
+        so they would stay first in line and fill it every day."""
         self.flush_model(["commercial_partner_id", "company_id", "survey_type", "sent_date"])
+        self.env["customer.contact.point"].flush_model(
+            ["partner_id", "kind", "opt_in", "value_normalized"]
+        )
+        self.env["mail.blacklist"].flush_model(["email", "active"])
+        self.env["res.partner"].flush_model(["commercial_partner_id", "active"])
         return self.env.execute_query(SQL(
             """
             WITH active AS (
@@ -202,7 +221,21 @@ class CustomerFeedbackRequest(models.Model):
             SELECT active.commercial_partner_id, NULL
               FROM active
               LEFT JOIN asked ON asked.commercial_partner_id = active.commercial_partner_id
-             WHERE asked.last_sent IS NULL OR asked.last_sent < %(asked_since)s
+             WHERE (asked.last_sent IS NULL OR asked.last_sent < %(asked_since)s)
+               AND EXISTS (
+                    SELECT 1
+                      FROM res_partner partner
+                      JOIN customer_contact_point point
+                        ON point.partner_id IN (partner.id, partner.commercial_partner_id)
+                     WHERE partner.id = active.commercial_partner_id
+                       AND partner.active
+                       AND point.kind = 'email'
+                       AND point.opt_in
+                       AND point.value_normalized IS NOT NULL
+                       AND NOT EXISTS (
+                            SELECT 1 FROM mail_blacklist blacklist
+                             WHERE blacklist.active
+                               AND blacklist.email = point.value_normalized))
              ORDER BY asked.last_sent NULLS FIRST, active.commercial_partner_id
              LIMIT (SELECT CEIL(COUNT(*) / %(interval)s::float) FROM active)
             """,
@@ -271,7 +304,8 @@ class CustomerFeedbackRequest(models.Model):
                 skipped[commercial_id] = self.env._("no opted-in email address")
                 continue
             vals_list.append({**vals, "email": emails[vals["partner_id"]]})
-        requests = self.create(vals_list)
+        self.check_access("create")
+        requests = self.sudo().create(vals_list).with_env(self.env)
         requests._send_survey_mail()
         return requests, skipped
 
@@ -293,7 +327,7 @@ class CustomerFeedbackRequest(models.Model):
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         expired_domain = [("state", "=", "sent"), ("expiry_date", "<", fields.Datetime.now())]
         while requests := self.search(expired_domain, limit=batch_size):
-            requests.write({"state": "expired"})
+            requests.sudo().write({"state": "expired"})
             if in_cron and self.env["ir.cron"]._commit_progress(len(requests)) <= 0:
                 return
         work = [

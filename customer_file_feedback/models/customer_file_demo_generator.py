@@ -37,7 +37,7 @@ class CustomerFileDemoGenerator(models.AbstractModel):
     _inherit = "customer.file.demo.generator"
 
     @api.model
-    def generate_feedback(self, seed=DEMO_SEED):
+    def _generate_feedback(self, seed=DEMO_SEED):
         """Feedback of the demo customers over 18 months: scored reviews, complaints in
         every stage (a few overdue), suggestions and inquiries; customers who stopped buying
         grew less satisfied. Then email opt-ins, improvement measures and survey requests."""

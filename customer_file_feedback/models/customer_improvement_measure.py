@@ -3,8 +3,12 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from odoo.addons.customer_file.tools.job_fields import check_job_fields
+
 # A change of satisfaction within this many points (0-100) is "unchanged".
 EFFECT_TOLERANCE = 5.0
+# Moved by the workflow actions only.
+JOB_FIELDS = {"state"}
 
 
 class CustomerImprovementMeasure(models.Model):
@@ -28,7 +32,7 @@ class CustomerImprovementMeasure(models.Model):
     state = fields.Selection(
         [("planned", "Planned"), ("in_progress", "In Progress"), ("done", "Done"),
          ("cancelled", "Cancelled")],
-        required=True, default="planned", tracking=True,
+        required=True, default="planned", readonly=True, tracking=True,
     )
     done_date = fields.Date(
         string="Implemented On", tracking=True,
@@ -87,6 +91,15 @@ class CustomerImprovementMeasure(models.Model):
     _evaluation_min_responses_positive = models.Constraint(
         "CHECK(evaluation_min_responses > 0)", "At least one response is needed on each side."
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_job_fields(self, vals_list, JOB_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_job_fields(self, [vals], JOB_FIELDS)
+        return super().write(vals)
 
     @api.depends("feedback_ids")
     def _compute_feedback_count(self):
@@ -193,6 +206,7 @@ class CustomerImprovementMeasure(models.Model):
     # ------------------------------------------------------------------ workflow
 
     def _check_state(self, allowed, target):
+        self.check_access("write")
         labels = dict(self._fields["state"]._description_selection(self.env))
         wrong = self.filtered(lambda measure: measure.state not in allowed)
         if wrong:
@@ -203,28 +217,29 @@ class CustomerImprovementMeasure(models.Model):
 
     def action_start(self):
         self._check_state(("planned",), "in_progress")
-        self.write({"state": "in_progress"})
+        self.sudo().write({"state": "in_progress"})
         return True
 
     def action_done(self):
         self._check_state(("planned", "in_progress"), "done")
         today = fields.Date.context_today(self)
         self.filtered(lambda measure: not measure.done_date).write({"done_date": today})
-        self.write({"state": "done"})
+        self.sudo().write({"state": "done"})
         return True
 
     def action_cancel(self):
         self._check_state(("planned", "in_progress"), "cancelled")
-        self.write({"state": "cancelled"})
+        self.sudo().write({"state": "cancelled"})
         return True
 
     def action_reset_to_planned(self):
         self._check_state(("done", "cancelled"), "planned")
-        self.write({"state": "planned", "done_date": False})
+        self.sudo().write({"state": "planned", "done_date": False})
         return True
 
     def action_open_feedback(self):
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Feedback"),

@@ -1,7 +1,35 @@
+import inspect
+
+from odoo import fields, models
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.customer_file_feedback import models as feedback_models
+
 from .common import FeedbackCase
+
+# What a customer reads of their own complaints over RPC; every other field is internal.
+PORTAL_FIELDS = {
+    "name", "feedback_type", "feedback_date", "summary", "description", "state", "is_open",
+    "acknowledged_date", "resolved_date", "closed_date", "partner_id", "commercial_partner_id",
+    "company_id",
+}
+MIXIN_FIELDS = {
+    "id", "display_name", "create_uid", "create_date", "write_uid", "write_date",
+    "access_url", "access_token", "access_warning", "has_message",
+}
+# The public methods of the addon's models: ORM overrides and buttons that check access.
+PUBLIC_METHODS = {
+    "customer.feedback": {"create", "write", "action_acknowledge", "action_start",
+                          "action_resolve", "action_close", "action_reopen"},
+    "customer.feedback.config": {"create"},
+    "customer.feedback.report": {"action_open_feedback"},
+    "customer.feedback.request": {"create", "write", "action_cancel"},
+    "customer.improvement.measure": {"create", "write", "action_start", "action_done",
+                                     "action_cancel", "action_reset_to_planned",
+                                     "action_open_feedback"},
+    "res.partner": {"action_open_feedback"},
+}
 
 
 @tagged("post_install", "-at_install")
@@ -81,3 +109,109 @@ class TestFeedbackAccess(FeedbackCase):
         action = Config.with_user(self.manager)._action_open_for_company()
         self.assertEqual((action["res_model"], action["res_id"]),
                          ("customer.feedback.config", self.config.id))
+
+    # ------------------------------------------------------------------ fields
+
+    def _portal_user(self):
+        portal = new_test_user(self.env, login="fb_portal_fields", groups="base.group_portal")
+        portal.partner_id.parent_id = self.other_customer
+        return portal
+
+    def test_portal_user_reads_only_the_customer_fields_of_own_complaint(self):
+        self.other_complaint.write({
+            "root_cause": "Courier skipped the stop", "corrective_action": "Refunded",
+            "preventive_action": "New courier", "resolution": "<p>Draft answer</p>",
+            "csat_score": "2", "priority": "3", "satisfaction_manual": True,
+        })
+        self.other_complaint._escalate()
+        portal = self._portal_user()
+        complaint = self.other_complaint.with_user(portal)
+        values = complaint.read(sorted(PORTAL_FIELDS))[0]
+        self.assertEqual((values["summary"], values["state"]), ("Late delivery", "new"))
+        internal = [
+            name for name, field in self.env["customer.feedback"]._fields.items()
+            if field.groups == "base.group_user"
+        ]
+        for name in ("root_cause", "corrective_action", "preventive_action", "resolution",
+                     "user_id", "team_id", "escalated_date", "acknowledge_deadline",
+                     "resolve_deadline", "is_overdue", "satisfaction_manual", "satisfaction",
+                     "satisfaction_score", "csat_score", "nps_score", "priority", "tag_ids",
+                     "measure_ids", "customer_confirmed", "channel"):
+            self.assertIn(name, internal)
+        Feedback = self.env["customer.feedback"].with_user(portal)
+        for name in internal:
+            with self.assertRaises(AccessError, msg=name):
+                complaint.read([name])
+            with self.assertRaises(AccessError, msg=name):
+                Feedback.search_read([("id", "=", complaint.id)], [name])
+        readable = {
+            name for name, field in Feedback._fields.items()
+            if not field.groups and not name.startswith(("message_", "activity_", "website_"))
+        }
+        self.assertEqual(readable - MIXIN_FIELDS, PORTAL_FIELDS)
+
+    # ------------------------------------------------------------------ workflow
+
+    def test_state_and_stamps_move_only_through_the_actions(self):
+        complaint = self.own_complaint.with_user(self.salesperson).with_context(
+            tracking_disable=False, mail_notrack=False
+        )
+        for vals in ({"state": "closed"}, {"acknowledged_date": fields.Datetime.now()},
+                     {"escalated_date": fields.Datetime.now()},
+                     {"satisfaction_score": 100.0}):
+            with self.assertRaises(AccessError, msg=vals):
+                complaint.write(vals)
+        with self.assertRaises(AccessError):
+            self.env["customer.feedback"].with_user(self.salesperson).create({
+                "partner_id": self.customer.id, "summary": "Already closed", "state": "closed",
+            })
+        self.assertEqual(self.own_complaint.state, "new")
+
+        complaint.action_acknowledge()
+        complaint.write({"resolution": "<p>Parcel re-sent.</p>"})
+        complaint.action_resolve()
+        self.env.flush_all()
+        self.env.cr.flush()
+        self.assertEqual(self.own_complaint.state, "resolved")
+        self.assertTrue(self.own_complaint.acknowledged_date)
+        self.assertTrue(self.own_complaint.resolved_date)
+        tracked = self.own_complaint.message_ids.filtered("tracking_value_ids")
+        self.assertTrue(tracked)
+        self.assertEqual(tracked.author_id, self.salesperson.partner_id,
+                         "the actions write as superuser but in the user's name")
+
+    def test_actions_need_write_access(self):
+        with self.assertRaises(AccessError):
+            self.other_complaint.with_user(self.salesperson).action_acknowledge()
+        portal = self._portal_user()
+        with self.assertRaises(AccessError):
+            self.other_complaint.with_user(portal).action_acknowledge()
+        self.assertEqual(self.other_complaint.state, "new")
+
+    # ------------------------------------------------------------------ public methods
+
+    def test_public_methods_are_the_checked_actions(self):
+        found = {}
+        for module in vars(feedback_models).values():
+            if not inspect.ismodule(module):
+                continue
+            for cls in vars(module).values():
+                if not (inspect.isclass(cls) and issubclass(cls, models.BaseModel)
+                        and cls.__module__ == module.__name__):
+                    continue
+                name = cls._name or cls._inherit
+                public = {
+                    method for method, value in vars(cls).items()
+                    if callable(value) and not method.startswith("_")
+                    and not getattr(value, "_api_private", False)
+                }
+                if public:
+                    found[name] = public
+        self.assertEqual(found, PUBLIC_METHODS)
+
+    def test_only_customer_file_users_open_a_partner_feedback(self):
+        portal = self._portal_user()
+        with self.assertRaises(AccessError):
+            portal.partner_id.with_user(portal).action_open_feedback()
+        action = self.customer.with_user(self.salesperson).action_open_feedback()
+        self.assertEqual(action["res_model"], "customer.feedback")

@@ -182,3 +182,40 @@ class TestImprovementMeasure(FeedbackCase):
                 [(False, "list"), (False, "form"), (False, "kanban"), (False, "search")]
             )["views"]
             self.assertIn('name="effect"', views["form"]["arch"])
+
+    def test_state_moves_only_through_the_actions(self):
+        Measure = self.Measure.with_user(self.leader)
+        with self.assertRaises(AccessError):
+            Measure.create({"name": "Done already", "state": "done"})
+        measure = Measure.create({"name": "Officer's measure"})
+        with self.assertRaises(AccessError):
+            measure.write({"state": "done"})
+        self.assertEqual(measure.state, "planned")
+        measure.action_done()
+        self.assertRecordValues(measure, [{
+            "state": "done", "done_date": fields.Date.context_today(measure),
+        }])
+        measure.action_reset_to_planned()
+        self.assertRecordValues(measure, [{"state": "planned", "done_date": False}])
+        with self.assertRaises(AccessError):
+            measure.with_user(self.salesperson).action_start()
+        self.assertEqual(measure.state, "planned")
+
+    def test_users_see_measures_of_own_and_team_customers(self):
+        stranger = new_test_user(
+            self.env, login="fb_measure_stranger", groups="customer_file.group_customer_file_user"
+        )
+        foreign = self._measure(
+            feedback_ids=[(6, 0, self._complaint(self._customer("Far Away", user=stranger)).ids)]
+        )
+        own = self._measure()
+        measures = own | foreign
+        self.assertEqual(
+            self.Measure.with_user(self.salesperson).search([("id", "in", measures.ids)]), own
+        )
+        self.assertEqual(
+            self.Measure.with_user(stranger).search([("id", "in", measures.ids)]), foreign
+        )
+        self.assertEqual(
+            self.Measure.with_user(self.leader).search([("id", "in", measures.ids)]), measures
+        )

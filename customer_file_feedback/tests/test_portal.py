@@ -72,6 +72,33 @@ class TestComplaintPortal(HttpCase):
         )
         self.assertEqual(Feedback.with_user(self.portal_b).search([]), self.complaint_b)
 
+    def _call(self, method, *args, **kwargs):
+        return self.make_jsonrpc_request(f"/web/dataset/call_kw/customer.feedback/{method}", {
+            "model": "customer.feedback", "method": method, "args": list(args), "kwargs": kwargs,
+        })
+
+    def test_internal_fields_are_refused_over_rpc(self):
+        self.complaint_a.write({
+            "root_cause": "Warehouse stacked it under a washing machine",
+            "resolution": "<p>Offer a voucher if they insist</p>",
+        })
+        self.authenticate("cf_portal_a", PASSWORD_A)
+        domain = [("id", "=", self.complaint_a.id)]
+        rows = self._call("search_read", domain, fields=["name", "summary", "state"])
+        self.assertEqual(rows[0]["summary"], "Alpha parcel arrived damaged")
+        for method, args, kwargs in (
+            ("search_read", [domain], {"fields": ["root_cause"]}),
+            ("read", [[self.complaint_a.id], ["resolution"]], {}),
+            ("web_read", [[self.complaint_a.id]], {"specification": {"user_id": {}}}),
+            ("web_search_read", [domain], {"specification": {"priority": {}}}),
+        ):
+            try:
+                self._call(method, *args, **kwargs)
+            except JsonRpcException as error:
+                self.assertEqual(str(error), "odoo.exceptions.AccessError", method)
+            else:
+                self.fail(f"{method} of an internal field was accepted")
+
     # ------------------------------------------------------------------ pages
 
     def test_list_shows_only_own_complaints(self):

@@ -178,6 +178,27 @@ class TestSurveyRequest(FeedbackCase):
         self.assertEqual(customers.filtered(self._requests), customers)
         self.assertTrue(all(len(self._requests(customer)) == 1 for customer in customers))
 
+    def test_periodic_nps_quota_goes_to_customers_who_consented(self):
+        self.config.write({"survey_periodic_nps": True, "nps_active_days": 365,
+                           "nps_interval_days": 2, "survey_throttle_days": 1})
+        customers = self.env["res.partner"]
+        for index in range(4):
+            customer = self._customer(f"Quota Customer {index}")
+            self.env["customer.purchase.line"].create({
+                "partner_id": customer.id, "date": NOW.date() - timedelta(days=10),
+                "external_ref": f"quota-{index}", "document_ref": f"quota-{index}",
+                "document_name": f"Import {index}", "quantity": 1, "amount": 50,
+            })
+            customers |= customer
+        self._opt_in(customers[1], "quota1@example.com", opt_in=False)
+        consenting = customers[2:]
+        for customer in consenting:
+            self._opt_in(customer, f"{customer.name.replace(' ', '.')}@example.com")
+
+        self.Request._cron_send_surveys()
+        self.assertEqual(self.Request.search([("trigger", "=", "periodic")]).partner_id,
+                         consenting, "4 active customers over 2 days: both who consented today")
+
     # ------------------------------------------------------------------ consent
 
     def test_no_request_without_consent(self):
@@ -277,3 +298,37 @@ class TestSurveyRequest(FeedbackCase):
         self.assertEqual(survey.email, "li.wei@example.com")
         with self.assertRaises(AccessError):
             survey.read(["access_token"])
+
+    # ------------------------------------------------------------------ set by jobs
+
+    def test_answered_request_stays_answered(self):
+        self._service()
+        self.Request._cron_send_surveys()
+        survey = self._requests()
+        feedback = survey._record_answer(4, "Quick repair")
+        as_officer = survey.with_user(self.leader)
+        for vals in ({"state": "sent"}, {"answered_date": False}, {"feedback_id": False},
+                     {"expiry_date": NOW + timedelta(days=30)}, {"email": "else@example.com"}):
+            with self.assertRaises(AccessError, msg=vals):
+                as_officer.write(vals)
+        with self.assertRaises(AccessError):
+            feedback.with_user(self.leader).write({"satisfaction_score": 0.0})
+        with self.assertRaises(UserError):
+            as_officer.action_cancel()
+        self.assertRecordValues(survey, [{
+            "state": "answered", "answered_date": NOW, "feedback_id": feedback.id,
+            "email": "li.wei@example.com",
+        }])
+        self.assertRecordValues(feedback, [{"csat_score": "4", "satisfaction_score": 75.0}])
+
+    def test_users_create_no_request_with_state_or_address(self):
+        with self.assertRaises(AccessError):
+            self.Request.with_user(self.salesperson).create({
+                "partner_id": self.customer.id, "state": "answered",
+                "email": "someone.else@example.com",
+            })
+        self._service()
+        self.Request._cron_send_surveys()
+        survey = self._requests()
+        survey.with_user(self.leader).action_cancel()
+        self.assertEqual(survey.state, "cancelled")
