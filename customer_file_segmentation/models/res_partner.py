@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from ..tools.access import check_group
 from .customer_rfm_config import LIFECYCLE_STAGES
 
 CUSTOMER_FILE_USER = "customer_file.group_customer_file_user"
@@ -65,6 +66,7 @@ class ResPartner(models.Model):
 
     def action_open_churn_warnings(self):
         self.ensure_one()
+        check_group(self.env, CUSTOMER_FILE_USER)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "customer_file_segmentation.action_customer_churn_warning"
         )
@@ -81,6 +83,7 @@ class ResPartner(models.Model):
         self._score_selected("churn")
 
     def _score_selected(self, mode):
+        check_group(self.env, "customer_file.group_customer_file_officer")
         self.check_access("read")
         partner_ids = self.commercial_partner_id.ids
         for company in self.env.companies:
