@@ -116,10 +116,12 @@ class CustomerChurnWarning(models.Model):
 
     @api.depends("run_id", "date_closed")
     def _compute_last_evaluation_date(self):
-        # Full and churn runs evaluate every customer of their company; rewriting each open
-        # warning to record it would cost a write per warning and run.
+        # Full and churn runs evaluate every customer of their company, unless started on
+        # selected customers (those set the ``run_id`` of each warning they evaluate);
+        # rewriting each open warning to record it would cost a write per warning and run.
         latest = dict(self.env["customer.rfm.run"].sudo()._read_group(
-            [("company_id", "in", self.company_id.ids), ("mode", "in", ("full", "churn"))],
+            [("company_id", "in", self.company_id.ids), ("mode", "in", ("full", "churn")),
+             ("is_partial", "=", False)],
             ["company_id"], ["run_date:max"],
         ))
         for warning in self:
