@@ -72,6 +72,7 @@ class CustomerChurnBacktest(models.Model):
                 ))
 
     def action_run(self):
+        self.check_access("write")
         for backtest in self:
             backtest._run()
         return True

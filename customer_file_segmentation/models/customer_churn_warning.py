@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from odoo.addons.customer_file.tools.job_fields import check_job_fields
+
 from .customer_rfm_run import float8
 
 WARNING_STATES = [
@@ -14,6 +16,11 @@ WARNING_STATES = [
     ("false_alarm", "False Alarm"),
 ]
 OPEN_STATES = ("new", "in_progress")
+# Set by the runs (the cohort once, when they open a warning) and by the workflow actions.
+JOB_FIELDS = frozenset({
+    "score", "severity", "cohort", "signal_ids", "signal_key", "run_id", "date_detected",
+    "won_back_date", "date_closed", "won_back_percent", "state", "partner_id", "company_id",
+})
 
 
 class CustomerChurnWarning(models.Model):
@@ -109,10 +116,12 @@ class CustomerChurnWarning(models.Model):
 
     @api.depends("run_id", "date_closed")
     def _compute_last_evaluation_date(self):
-        # Full and churn runs evaluate every customer of their company; rewriting each open
-        # warning to record it would cost a write per warning and run.
+        # Full and churn runs evaluate every customer of their company, unless started on
+        # selected customers (those set the ``run_id`` of each warning they evaluate);
+        # rewriting each open warning to record it would cost a write per warning and run.
         latest = dict(self.env["customer.rfm.run"].sudo()._read_group(
-            [("company_id", "in", self.company_id.ids), ("mode", "in", ("full", "churn"))],
+            [("company_id", "in", self.company_id.ids), ("mode", "in", ("full", "churn")),
+             ("is_partial", "=", False)],
             ["company_id"], ["run_date:max"],
         ))
         for warning in self:
@@ -149,11 +158,21 @@ class CustomerChurnWarning(models.Model):
         for warning in self:
             warning.color = colors.get(warning.severity, 0)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_job_fields(self, vals_list, JOB_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_job_fields(self, [vals], JOB_FIELDS)
+        return super().write(vals)
+
     # ------------------------------------------------------------------ user actions
 
     def action_start(self):
+        self.check_access("write")
         self._check_open()
-        self.filtered(lambda w: w.state == "new").write({"state": "in_progress"})
+        self.sudo().filtered(lambda w: w.state == "new").write({"state": "in_progress"})
 
     def action_mark_lost(self):
         self._close("lost")
@@ -162,8 +181,9 @@ class CustomerChurnWarning(models.Model):
         self._close("false_alarm")
 
     def _close(self, state):
+        self.check_access("write")
         self._check_open()
-        self.write({"state": state, "date_closed": fields.Date.context_today(self),
+        self.sudo().write({"state": state, "date_closed": fields.Date.context_today(self),
                     "won_back_percent": 0.0})
         self.activity_unlink(["mail.mail_activity_data_call", "mail.mail_activity_data_todo"])
 

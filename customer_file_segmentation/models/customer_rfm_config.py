@@ -211,11 +211,13 @@ class CustomerRfmConfig(models.Model):
         return (self.gamma_gamma_p, self.gamma_gamma_q, self.gamma_gamma_v)
 
     def action_recompute_full(self):
+        self.check_access("write")
         for config in self:
             self.env["customer.rfm.run"]._run_company(config.company_id, "full")
         return True
 
     def action_fit_churn_model(self):
+        self.check_access("write")
         for config in self:
             self.env["customer.rfm.run"]._fit_churn_model(config)
         return True

@@ -40,6 +40,11 @@ class CustomerRfmRun(models.Model):
     name = fields.Char(compute="_compute_name")
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     mode = fields.Selection(RUN_MODES, required=True, readonly=True)
+    is_partial = fields.Boolean(
+        string="Selected customers only", readonly=True,
+        help="Started on selected customers: it neither counts as the company's nightly run "
+        "nor moves the purchase line the next incremental run starts from.",
+    )
     run_date = fields.Date(required=True, readonly=True, default=fields.Date.context_today)
     started_at = fields.Datetime(readonly=True, default=fields.Datetime.now)
     duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
@@ -91,7 +96,8 @@ class CustomerRfmRun(models.Model):
             mode = "full"
         if mode == "full":
             partner_ids = None
-        elif mode == "incremental" and partner_ids is None:
+        is_partial = partner_ids is not None
+        if mode == "incremental" and partner_ids is None:
             partner_ids = self._changed_partner_ids(config)
         self.env.flush_all()
         last_line_id = self.env.execute_query(
@@ -100,7 +106,7 @@ class CustomerRfmRun(models.Model):
         previous_run = self.sudo().search([("company_id", "=", company.id)], limit=1)
         run = self.sudo().create({
             "company_id": company.id, "mode": mode, "run_date": today,
-            "last_line_id": last_line_id,
+            "last_line_id": last_line_id, "is_partial": is_partial,
         })
         count = self._build_base(config, today, partner_ids)
         if mode != "full" and config.scoring_method == "quintile":
@@ -191,6 +197,7 @@ class CustomerRfmRun(models.Model):
             config = self.env["customer.rfm.config"]._for_company(company)
             done = set(self.sudo().search([
                 ("company_id", "=", company.id), ("run_date", "=", today),
+                ("is_partial", "=", False),
             ]).mapped("mode"))
             if steps[-1] in done:
                 continue
@@ -220,13 +227,16 @@ class CustomerRfmRun(models.Model):
 
     @api.model
     def _changed_partner_ids(self, config):
-        """Customers with purchase lines added since the last scoring run of the company.
+        """Customers with purchase lines added since the last scoring run of the company
+        that was not a churn run nor a run over selected customers.
 
         Editing an order replaces its lines, so new ids cover edits too; a deleted line only
         counts at the next full run.
         """
         last = self.sudo().search(
-            [("company_id", "=", config.company_id.id), ("mode", "!=", "churn")], limit=1
+            [("company_id", "=", config.company_id.id), ("mode", "!=", "churn"),
+             ("is_partial", "=", False)],
+            limit=1,
         )
         rows = self.env.execute_query(SQL(
             "SELECT DISTINCT commercial_partner_id FROM customer_purchase_line"

@@ -3,6 +3,8 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.access import check_group
+
 CELL_PATTERN = re.compile(r"^[1-5][1-5]$")
 
 
@@ -70,6 +72,7 @@ class CustomerRfmSegment(models.Model):
 
     def action_open_customers(self):
         self.ensure_one()
+        check_group(self.env, "customer_file.group_customer_file_user")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "customer_file_segmentation.action_customer_rfm_score"
         )

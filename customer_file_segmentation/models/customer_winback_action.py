@@ -44,5 +44,5 @@ class CustomerWinbackAction(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         actions = super().create(vals_list)
-        actions.warning_id.filtered(lambda w: w.state == "new").write({"state": "in_progress"})
+        actions.warning_id.filtered(lambda w: w.state == "new").action_start()
         return actions

@@ -1,6 +1,9 @@
 from odoo import api, fields, models
 
+from ..tools.access import check_group
 from .customer_rfm_config import LIFECYCLE_STAGES
+
+CUSTOMER_FILE_USER = "customer_file.group_customer_file_user"
 
 
 class ResPartner(models.Model):
@@ -10,19 +13,25 @@ class ResPartner(models.Model):
     # each a large share of the customers, and fewer indexes to update when runs rewrite them.
     rfm_segment_id = fields.Many2one(
         "customer.rfm.segment", string="RFM Segment", readonly=True, ondelete="set null",
+        groups=CUSTOMER_FILE_USER,
         help="The segment in the company where the customer spends most.",
     )
-    lifecycle_stage = fields.Selection(LIFECYCLE_STAGES, readonly=True)
-    rfm_score_ids = fields.One2many("customer.rfm.score", "partner_id", string="RFM Scores")
+    lifecycle_stage = fields.Selection(LIFECYCLE_STAGES, readonly=True,
+                                       groups=CUSTOMER_FILE_USER)
+    rfm_score_ids = fields.One2many("customer.rfm.score", "partner_id", string="RFM Scores",
+                                    groups=CUSTOMER_FILE_USER)
     rfm_score_id = fields.Many2one(
         "customer.rfm.score", string="Current Scores", compute="_compute_rfm_score_id",
+        groups=CUSTOMER_FILE_USER,
         help="The scores in the current company.",
     )
     churn_warning_ids = fields.One2many("customer.churn.warning", "partner_id",
-                                        string="Churn Warnings")
-    churn_warning_count = fields.Integer(compute="_compute_churn_warning_count")
+                                        string="Churn Warnings", groups=CUSTOMER_FILE_USER)
+    churn_warning_count = fields.Integer(compute="_compute_churn_warning_count",
+                                         groups=CUSTOMER_FILE_USER)
     open_churn_warning_id = fields.Many2one("customer.churn.warning",
-                                            compute="_compute_churn_warning_count")
+                                            compute="_compute_churn_warning_count",
+                                            groups=CUSTOMER_FILE_USER)
 
     # Scoring runs leave archived customers out: a partial index finds the few of them
     # without reading every partner.
@@ -57,6 +66,7 @@ class ResPartner(models.Model):
 
     def action_open_churn_warnings(self):
         self.ensure_one()
+        check_group(self.env, CUSTOMER_FILE_USER)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "customer_file_segmentation.action_customer_churn_warning"
         )
@@ -73,6 +83,7 @@ class ResPartner(models.Model):
         self._score_selected("churn")
 
     def _score_selected(self, mode):
+        check_group(self.env, "customer_file.group_customer_file_officer")
         self.check_access("read")
         partner_ids = self.commercial_partner_id.ids
         for company in self.env.companies:

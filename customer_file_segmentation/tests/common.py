@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.fields import Command
+from odoo.tests import new_test_user
 from odoo.tools import SQL
 
 from odoo.addons.base.tests.common import BaseCommon
@@ -62,3 +63,31 @@ class SegmentationCase(BaseCommon):
         return self.env.execute_query(SQL(
             "SELECT ctid::text FROM %s WHERE id = %s", SQL.identifier(record._table), record.id,
         ))[0][0]
+
+
+class RolesCase(SegmentationCase):
+    """Two salespeople's customers scored once, and a user of each role."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.salesman = new_test_user(cls.env, "seg_guard_sales",
+                                     "customer_file.group_customer_file_user")
+        cls.other_salesman = new_test_user(cls.env, "seg_guard_sales_2",
+                                           "customer_file.group_customer_file_user")
+        cls.officer = new_test_user(cls.env, "seg_guard_officer",
+                                    "customer_file.group_customer_file_officer")
+        cls.manager = new_test_user(cls.env, "seg_guard_manager",
+                                    "customer_file.group_customer_file_manager")
+        cls.employee = new_test_user(cls.env, "seg_guard_employee",
+                                     "base.group_user,sales_team.group_sale_salesman")
+        cls.mine = cls._customer("Mine", user_id=cls.salesman.id)
+        cls.theirs = cls._customer("Theirs", user_id=cls.other_salesman.id)
+        for partner in cls.mine | cls.theirs:
+            for days in range(120, 301, 30):
+                cls._buy(partner, days, 100)
+        cls.config.control_group_percent = 0
+        cls.env["customer.rfm.run"]._run_company(cls.company, "full")
+
+    def _runs(self):
+        return self.env["customer.rfm.run"].search([("company_id", "=", self.company.id)])

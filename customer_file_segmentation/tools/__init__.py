@@ -1,1 +1,1 @@
-from . import bgnbd, metrics
+from . import access, bgnbd, metrics
