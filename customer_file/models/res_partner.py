@@ -1,9 +1,10 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from ..tools.access import check_group
 from ..tools.job_fields import check_job_fields
 
 USER = "customer_file.group_customer_file_user"
@@ -243,17 +244,8 @@ class ResPartner(models.Model):
                 self.env["customer.access.log"]._log("bulk_read", self, fields_=fnames)
         return result
 
-    def _check_customer_file_group(self, group=USER):
-        """Methods callable over RPC check the user's group themselves: every employee may
-        call a public method of res.partner, whatever the views show."""
-        if not self.env.su and not self.env.user.has_group(group):
-            raise AccessError(self.env._(
-                "Only members of the Customer File group “%(group)s” may do this.",
-                group=self.env.ref(group).sudo().full_name,
-            ))
-
     def _action_open_related(self, xml_id):
-        self._check_customer_file_group()
+        check_group(self.env, USER)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(xml_id)
         action["domain"] = [("commercial_partner_id", "=", self.commercial_partner_id.id)]
@@ -275,7 +267,7 @@ class ResPartner(models.Model):
             )
 
     def action_infer_preferences(self):
-        self._check_customer_file_group()
+        check_group(self.env, USER)
         self.check_access("write")
         self.env["customer.preference"].sudo()._infer_from_purchase_history(
             self.commercial_partner_id.ids
@@ -331,7 +323,7 @@ class ResPartner(models.Model):
         self._refresh_purchase_totals(partner_ids)
 
     def action_open_purchase_history(self):
-        self._check_customer_file_group()
+        check_group(self.env, USER)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "customer_file.action_customer_purchase_line"

@@ -1,2 +1,3 @@
 from . import demo_data
+from . import access
 from . import job_fields

@@ -1,6 +1,7 @@
 from odoo import fields, models
-from odoo.exceptions import AccessError
 from odoo.tools import SQL
+
+from odoo.addons.customer_file.tools.access import check_group
 
 from .customer_feedback import OPEN_STATES
 
@@ -97,8 +98,7 @@ class ResPartner(models.Model):
 
     def action_open_feedback(self):
         self.ensure_one()
-        if not self.env.user.has_group("customer_file.group_customer_file_user"):
-            raise AccessError(self.env._("Only Customer File users open a customer's feedback."))
+        check_group(self.env, "customer_file.group_customer_file_user")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "customer_file_feedback.action_customer_feedback"
         )

@@ -3,7 +3,7 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools.access import check_group
+from odoo.addons.customer_file.tools.access import check_group
 
 CELL_PATTERN = re.compile(r"^[1-5][1-5]$")
 

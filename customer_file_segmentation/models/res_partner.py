@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
-from ..tools.access import check_group
+from odoo.addons.customer_file.tools.access import check_group
+
 from .customer_rfm_config import LIFECYCLE_STAGES
 
 CUSTOMER_FILE_USER = "customer_file.group_customer_file_user"

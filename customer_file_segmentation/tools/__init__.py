@@ -1,1 +1,1 @@
-from . import access, bgnbd, metrics
+from . import bgnbd, metrics
