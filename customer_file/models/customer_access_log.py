@@ -40,12 +40,16 @@ class CustomerAccessLog(models.Model):
     company_id = fields.Many2one("res.company", readonly=True, index=True)
 
     def write(self, vals):
-        raise UserError(self.env._("The access log is append-only: its entries cannot be "
-                                   "changed."))
+        self._refuse_changes()
+        return super().write(vals)
 
     def unlink(self):
-        raise UserError(self.env._("The access log is append-only: its entries cannot be "
-                                   "deleted."))
+        self._refuse_changes()
+        return super().unlink()
+
+    def _refuse_changes(self):
+        raise UserError(self.env._("The access log is append-only: its entries can be "
+                                   "neither changed nor deleted."))
 
     @api.model
     def _log(self, action, records=None, fields_=(), reason=None, partner=None, count=None):
