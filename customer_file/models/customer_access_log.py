@@ -26,7 +26,7 @@ class CustomerAccessLog(models.Model):
     _order = "id desc"
     _rec_name = "action"
 
-    user_id = fields.Many2one("res.users", string="User", required=True, readonly=True,
+    user_id = fields.Many2one("res.users", required=True, readonly=True,
                               index=True, ondelete="restrict")
     action = fields.Selection(ACCESS_LOG_ACTIONS, required=True, readonly=True, index=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True,
