@@ -30,3 +30,11 @@ class TestMigrations(TransactionCase):
         ))
         run_migration(self.env, "customer_file", "19.0.1.2.0")
         self.assertFalse(index_exists(self.env.cr, "res_partner__value_tier_index"))
+
+    def test_1_3_0_loads_the_record_rules_again(self):
+        rule = self.env.ref("customer_file.rule_res_partner_customer_user")
+        rule.domain_force = "[('commercial_partner_id.customer_rank', '=', 0)]"
+        run_migration(self.env, "customer_file", "19.0.1.3.0")
+        self.assertIn("customer_file_owner_ids", rule.domain_force)
+        self.assertNotIn("crm_team_ids", self.env.ref(
+            "customer_file.rule_customer_interaction_user").domain_force)

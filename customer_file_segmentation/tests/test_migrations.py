@@ -78,3 +78,9 @@ class TestMigrations(SegmentationCase):
         self._migrate("19.0.1.4.0")
         self.assertFalse(index_exists(self.env.cr, "customer_churn_warning__severity_index"))
         self._assert_runs_score()
+
+    def test_1_5_0_loads_the_record_rules_again(self):
+        rule = self.env.ref("customer_file_segmentation.rule_customer_churn_warning_user")
+        rule.domain_force = "[('commercial_partner_id.user_id', 'in', [user.id])]"
+        self._migrate("19.0.1.5.0")
+        self.assertIn("customer_file_owner_ids", rule.domain_force)
