@@ -11,3 +11,4 @@ from . import test_survey_request
 from . import test_survey_page
 from . import test_feedback_tour
 from . import test_migrations
+from . import test_fuzz_public_pages
