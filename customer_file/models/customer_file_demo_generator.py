@@ -79,7 +79,24 @@ class CustomerFileDemoGenerator(models.AbstractModel):
                     ],
                 }
             )
+        self._generate_privacy_officer()
         return salespeople
+
+    def _generate_privacy_officer(self):
+        """The person who answers data-subject requests and reads the access log."""
+        Users = self.env["res.users"].with_context(no_reset_password=True)
+        login = "cf.demo.zhao"
+        return Users.search([("login", "=", login)]) or Users.create({
+            "login": login,
+            "name": "赵敏 (Privacy Officer)",
+            "password": login,
+            "group_ids": [
+                Command.link(self.env.ref("base.group_user").id),
+                Command.link(
+                    self.env.ref("customer_file.group_customer_file_privacy_officer").id
+                ),
+            ],
+        })
 
     def _generate_customers(self, rnd, count, salespeople):
         china, uk, usa = (self.env.ref(xml_id) for xml_id in ("base.cn", "base.uk", "base.us"))
