@@ -2,6 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.orm.models import parse_read_group_spec
 from odoo.tools import SQL
 
 from ..tools.access import check_group
@@ -233,6 +234,14 @@ class ResPartner(models.Model):
         if customers and not self.env.su:
             self.env["customer.access.log"]._log("export", customers, fields_=fields_to_export)
         return result
+
+    def _read_group_groupby(self, alias, groupby_spec, query):
+        # Odoo checks the groups of the field grouped by, except for many2many fields: the
+        # favourite categories and the region and culture tags need the check too.
+        fname = parse_read_group_spec(groupby_spec)[0]
+        if fname in self._fields:
+            self._check_field_access(self._fields[fname], "read")
+        return super()._read_group_groupby(alias, groupby_spec, query)
 
     def _read_format(self, fnames, load="_classic_read"):
         result = super()._read_format(fnames, load=load)

@@ -103,7 +103,7 @@ class TestFuzzPublicPages(HttpCase):
             complaint_id = self.own.id
         elif complaint_id == "foreign":
             complaint_id = self.foreign.id
-        url = f"/my/complaints/{complaint_id}"
+        url = f"/en/my/complaints/{complaint_id}"
         response = self.url_open(url, params={"access_token": access_token} if access_token
                                  else None, allow_redirects=False)
         self.assertLess(response.status_code, 500, url)
