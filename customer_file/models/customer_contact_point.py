@@ -300,3 +300,12 @@ class CustomerContactPoint(models.Model):
         """Open the Reveal wizard on this contact point's value."""
         self.ensure_one()
         return self.env["customer.file.reveal.wizard"]._action_open(self, "value")
+
+    @api.model
+    def name_search(self, name="", domain=None, operator="ilike", limit=100):
+        # Core computes the names (the values) as superuser: mask them.
+        result = super().name_search(name, domain=domain, operator=operator, limit=limit)
+        if not self._customer_file_masks():
+            return result
+        return [(point_id, self.browse(point_id)._masked(display_name))
+                for point_id, display_name in result]

@@ -540,12 +540,16 @@ class ResPartner(models.Model):
         return not env.su and env.user._is_internal() and not env.user.has_group(SENSITIVE)
 
     def _customer_file_customer_ids(self):
-        """Ids of the customers among ``self``: a commercial partner with a customer code, or
-        a customer rank. Reads what ``_fetch_query`` fetched with the masked values."""
-        return {
-            partner.id for partner in self.sudo()
-            if partner.customer_rank > 0 or partner.commercial_partner_id.customer_code
-        }
+        """Ids of the customers among ``self``: partners with a customer rank, or whose
+        commercial partner has a customer code or a customer rank. Reads what
+        ``_fetch_query`` fetched with the masked values."""
+        customer_ids = set()
+        for partner in self.sudo():
+            commercial = partner.commercial_partner_id
+            if (partner.customer_rank > 0 or commercial.customer_code
+                    or commercial.customer_rank > 0):
+                customer_ids.add(partner.id)
+        return customer_ids
 
     def _customer_file_mask_row(self, row, fnames):
         plain = self.sudo()
@@ -615,6 +619,15 @@ class ResPartner(models.Model):
         return super()._search(domain, *args, **kwargs)
 
     @api.model
+    def _search_display_name(self, operator, value):
+        # name_search and display_name searches look in the email (_rec_names_search): for
+        # users outside Sensitive Data, in the emails of non-customers only.
+        domain = super()._search_display_name(operator, value)
+        if domain is NotImplemented or not self._customer_file_masks():
+            return domain
+        return Domain(domain).map_conditions(self._customer_file_restrict_probe)
+
+    @api.model
     def _customer_file_is_probe(self, condition):
         """A pattern or range condition on a masked field (exact matches are not probes)."""
         if condition.field_expr not in MASKED_SEARCH_FIELDS:
@@ -636,6 +649,7 @@ class ResPartner(models.Model):
         customers = self.sudo().with_context(active_test=False)._search(
             Domain("customer_rank", ">", 0)
             | Domain("commercial_partner_id.customer_code", "!=", False)
+            | Domain("commercial_partner_id.customer_rank", ">", 0)
         )
         return condition & Domain("id", "not in", customers)
 
@@ -664,3 +678,19 @@ class ResPartner(models.Model):
         return self.env["customer.file.reveal.wizard"]._action_open(
             self, self.env.context.get("reveal_field")
         )
+
+    @api.model
+    def name_search(self, name="", domain=None, operator="ilike", limit=100):
+        # Core computes the names as superuser: mask the emails show_email adds to them.
+        result = super().name_search(name, domain=domain, operator=operator, limit=limit)
+        if not self.env.context.get("show_email") or not self._customer_file_masks():
+            return result
+        partners = self.browse([partner_id for partner_id, _name in result])
+        customer_ids = partners._customer_file_customer_ids()
+        plain = {partner.id: (partner.email, partner.email_normalized)
+                 for partner in partners.sudo()}
+        return [
+            (partner_id, masking.mask_text(display_name, plain[partner_id], masking.mask_email)
+             if partner_id in customer_ids else display_name)
+            for partner_id, display_name in result
+        ]
