@@ -247,10 +247,11 @@ class CustomerContactPoint(models.Model):
     @api.depends("value", "kind")
     @api.depends_context("uid")
     def _compute_display_name(self):
-        super()._compute_display_name()
+        result = super()._compute_display_name()
         if self._customer_file_masks():
             for point in self:
                 point.display_name = point._masked(point.display_name)
+        return result
 
     def _export_rows(self, fields, *, _is_toplevel_call=True):
         masked = [index for index, path in enumerate(fields)
