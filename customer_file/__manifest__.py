@@ -23,6 +23,7 @@
         "views/customer_tag_views.xml",
         "views/res_partner_views.xml",
         "views/customer_access_log_views.xml",
+        "views/customer_file_reveal_wizard_views.xml",
         "views/menus.xml",
         "data/ir_filters_data.xml",
         "data/ir_cron_data.xml",

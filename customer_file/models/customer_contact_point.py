@@ -1,11 +1,19 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Domain
 from odoo.tools import SQL, email_normalize
 
 from odoo.addons.phone_validation.tools import phone_validation
 
+from ..tools import masking
+
 # Handles on these networks are case-sensitive; the others are compared in lower case.
 CASE_SENSITIVE_NETWORKS = {"wechat", "other"}
+# Read masked by users outside Sensitive Data, and never searched by pattern nor grouped by them.
+MASKED_FIELDS = ("value", "value_normalized")
+MASKS = {"phone": masking.mask_phone, "email": masking.mask_email,
+         "social": masking.mask_handle}
+EXACT_OPERATORS = {"=", "!=", "in", "not in"}
 
 
 class CustomerContactPoint(models.Model):
@@ -143,10 +151,13 @@ class CustomerContactPoint(models.Model):
 
     def _compute_duplicate_count(self):
         values = list({value for value in self.mapped("value_normalized") if value})
+        # Among the points the user may read; grouped as superuser, as the values are not
+        # shown, only counted (users outside Sensitive Data may not group by them).
+        visible = self._search([("value_normalized", "in", values)])
         counts = {
             (company, kind, value): count
-            for company, kind, value, count in self._read_group(
-                [("value_normalized", "in", values)],
+            for company, kind, value, count in self.sudo()._read_group(
+                [("id", "in", visible)],
                 ["company_id", "kind", "value_normalized"],
                 ["commercial_partner_id:count_distinct"],
             )
@@ -197,8 +208,105 @@ class CustomerContactPoint(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Customers sharing %s", self.value),
+            "name": self.env._("Customers sharing %s", self.display_name),
             "res_model": "customer.contact.point",
             "view_mode": "list,form",
             "domain": [("kind", "=", self.kind), ("value_normalized", "=", self.value_normalized)],
         }
+
+    # Masking for users outside Sensitive Data (customer_file/tools/masking.py).
+
+    @api.model
+    def _customer_file_masks(self):
+        return self.env["res.partner"]._customer_file_masks()
+
+    def _masked(self, value):
+        """``value`` (this point's value or normalized value) as masked for its kind."""
+        return MASKS.get(self.sudo().kind, masking.mask_handle)(value) if value else value
+
+    def _fetch_query(self, query, fields):
+        # The kind, which chooses the mask, comes in the same query as the values.
+        if self._customer_file_masks() and any(field.name in MASKED_FIELDS for field in fields):
+            kind = self._fields["kind"]
+            if kind not in fields:
+                fields = [*fields, kind]
+        return super()._fetch_query(query, fields)
+
+    def _read_format(self, fnames, load="_classic_read"):
+        result = super()._read_format(fnames, load=load)
+        masked = [fname for fname in fnames if fname in (*MASKED_FIELDS, "display_name")]
+        if masked and self._customer_file_masks():
+            for row in result:
+                point = self.browse(row["id"])
+                for fname in masked:
+                    if fname == "display_name":
+                        continue  # masked by _compute_display_name
+                    row[fname] = point._masked(row[fname])
+        return result
+
+    @api.depends("value", "kind")
+    @api.depends_context("uid")
+    def _compute_display_name(self):
+        result = super()._compute_display_name()
+        if self._customer_file_masks():
+            for point in self:
+                point.display_name = point._masked(point.display_name)
+        return result
+
+    def _export_rows(self, fields, *, _is_toplevel_call=True):
+        masked = [index for index, path in enumerate(fields)
+                  if len(path) == 1 and path[0] in MASKED_FIELDS]
+        if not masked or not self._customer_file_masks():
+            return super()._export_rows(fields, _is_toplevel_call=_is_toplevel_call)
+        lines = super()._export_rows([*fields, [".id"]], _is_toplevel_call=_is_toplevel_call)
+        for line in lines:
+            record_id = line.pop()
+            if record_id:
+                point = self.browse(int(record_id))
+                for index in masked:
+                    line[index] = point._masked(line[index])
+        return lines
+
+    def _search(self, domain, *args, **kwargs):
+        if self._customer_file_masks():
+            for condition in Domain(domain).iter_conditions():
+                if condition.field_expr in MASKED_FIELDS and not (
+                    condition.operator in EXACT_OPERATORS
+                    or condition.operator in ("=ilike", "=like")
+                    and isinstance(condition.value, str) and "%" not in condition.value
+                ):
+                    raise AccessError(self.env._(
+                        "Searching contact points by a part of their value is for members "
+                        "of Sensitive Data: search by the customer, or by the whole value."
+                    ))
+        return super()._search(domain, *args, **kwargs)
+
+    def _read_group_groupby(self, alias, groupby_spec, query):
+        self._check_group_field(groupby_spec)
+        return super()._read_group_groupby(alias, groupby_spec, query)
+
+    def _read_group_select(self, aggregate_spec, query):
+        if not aggregate_spec.endswith((":count", ":count_distinct")):
+            self._check_group_field(aggregate_spec)
+        return super()._read_group_select(aggregate_spec, query)
+
+    def _check_group_field(self, spec):
+        if spec.split(":")[0] in MASKED_FIELDS and self._customer_file_masks():
+            raise AccessError(self.env._(
+                "Grouping contact points by their value would show it unmasked: only members "
+                "of Sensitive Data may do it."
+            ))
+
+    def action_reveal(self):
+        """Open the Reveal wizard on this contact point's value."""
+        self.ensure_one()
+        return self.env["customer.file.reveal.wizard"]._action_open(self, "value")
+
+    @api.model
+    def name_search(self, name="", domain=None, operator="ilike", limit=100):
+        # Core computes the names (the values) as superuser: mask them.
+        result = super().name_search(name, domain=domain, operator=operator, limit=limit)
+        if not self._customer_file_masks():
+            return result
+        return [(point_id, self.browse(point_id)._masked(display_name))
+                for point_id, display_name in result]

@@ -1,10 +1,12 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
+from odoo.fields import Domain
 from odoo.orm.models import parse_read_group_spec
 from odoo.tools import SQL
 
+from ..tools import masking
 from ..tools.access import check_group
 from ..tools.job_fields import check_job_fields
 
@@ -15,6 +17,20 @@ AGE_BANDS = [("under_25", "Under 25"), ("25_34", "25-34"), ("35_44", "35-44"),
 # (lowest age, band), oldest band first.
 AGE_BAND_FLOORS = [(65, "65_plus"), (55, "55_64"), (45, "45_54"), (35, "35_44"),
                    (25, "25_34"), (0, "under_25")]
+# What users outside Sensitive Data read masked on customers: field -> mask.
+MASKED_FIELDS = {
+    "phone": masking.mask_phone,
+    "email": masking.mask_email,
+    "email_normalized": masking.mask_email,
+    "phone_sanitized": masking.mask_phone,
+}
+# Searching these with a pattern (ilike, like, <, >...) finds no customer for them; exact
+# matches (=, in, =ilike without %) still do, so Odoo's own look-ups by address keep working.
+MASKED_SEARCH_FIELDS = {"phone", "email", "email_normalized", "phone_sanitized",
+                        "phone_mobile_search"}
+EXACT_OPERATORS = {"=", "!=", "in", "not in"}
+# The columns telling whether a partner is a customer, fetched with the masked values.
+CUSTOMER_FLAG_FIELDS = ("customer_rank", "commercial_partner_id", "customer_code")
 
 
 class ResPartner(models.Model):
@@ -46,6 +62,13 @@ class ResPartner(models.Model):
     )
     identity_document_number = fields.Char(
         groups=SENSITIVE, copy=False
+    )
+    # What users outside Sensitive Data see of the two fields above.
+    birthdate_masked = fields.Char(
+        string="Birthdate (masked)", compute="_compute_identity_masked", groups=USER,
+    )
+    identity_document_masked = fields.Char(
+        string="ID Number (masked)", compute="_compute_identity_masked", groups=USER,
     )
     customer_code = fields.Char(copy=False, readonly=True, index="btree_not_null", groups=USER)
     acquisition_channel = fields.Selection(
@@ -235,16 +258,16 @@ class ResPartner(models.Model):
             self.env["customer.access.log"]._log("export", customers, fields_=fields_to_export)
         return result
 
-    def _read_group_groupby(self, alias, groupby_spec, query):
-        # Odoo checks the groups of the field grouped by, except for many2many fields: the
-        # favourite categories and the region and culture tags need the check too.
-        fname = parse_read_group_spec(groupby_spec)[0]
-        if fname in self._fields:
-            self._check_field_access(self._fields[fname], "read")
-        return super()._read_group_groupby(alias, groupby_spec, query)
-
     def _read_format(self, fnames, load="_classic_read"):
         result = super()._read_format(fnames, load=load)
+        masked = [fname for fname in fnames if fname in MASKED_FIELDS]
+        if "email_formatted" in fnames:
+            masked.append("email_formatted")
+        if masked and self._customer_file_masks():
+            customer_ids = self._customer_file_customer_ids()
+            for row in result:
+                if row["id"] in customer_ids:
+                    self.browse(row["id"])._customer_file_mask_row(row, masked)
         if not self.env.su and len(result) > 1:
             threshold = self.env["customer.privacy.config"]._bulk_read_threshold(
                 self.env.company.id
@@ -499,3 +522,181 @@ class ResPartner(models.Model):
             "lifetime_spend", "spend_12m", "average_order_value", "favourite_category_ids",
         ])
         self.browse(partner_ids)._assign_customer_codes(buyers_only=True)
+
+    # Masking of customers' personal data for users outside Sensitive Data
+    # (customer_file/tools/masking.py has the rules).
+
+    def _compute_identity_masked(self):
+        for partner, plain in zip(self, self.sudo(), strict=True):
+            partner.birthdate_masked = masking.mask_date(plain.birthdate) or False
+            partner.identity_document_masked = (
+                masking.mask_identifier(plain.identity_document_number) or False
+            )
+
+    @api.model
+    def _customer_file_masks(self):
+        """Whether the current user reads customers' phones and emails masked: internal
+        users outside Sensitive Data (code running as superuser never is)."""
+        env = self.env
+        return not env.su and env.user._is_internal() and not env.user.has_group(SENSITIVE)
+
+    def _customer_file_customer_ids(self):
+        """Ids of the customers among ``self``: partners with a customer rank, or whose
+        commercial partner has a customer code or a customer rank. Reads what
+        ``_fetch_query`` fetched with the masked values."""
+        customer_ids = set()
+        for partner in self.sudo():
+            commercial = partner.commercial_partner_id
+            if (partner.customer_rank > 0 or commercial.customer_code
+                    or commercial.customer_rank > 0):
+                customer_ids.add(partner.id)
+        return customer_ids
+
+    def _customer_file_mask_row(self, row, fnames):
+        plain = self.sudo()
+        for fname in fnames:
+            if not row.get(fname):
+                continue
+            if fname == "email_formatted":
+                row[fname] = masking.mask_text(
+                    row[fname], [plain.email, plain.email_normalized], masking.mask_email
+                )
+            else:
+                row[fname] = MASKED_FIELDS[fname](row[fname])
+
+    def _fetch_query(self, query, fields):
+        # The customer flags come in the same query as the masked values: masking costs no
+        # query of its own (customer_code only for those who may read it; the others, who
+        # have no Customer File app, pay one query per batch when the flags are read).
+        if self._customer_file_masks() and any(field.name in MASKED_FIELDS for field in fields):
+            fields = list(fields)
+            for fname in CUSTOMER_FLAG_FIELDS:
+                field = self._fields[fname]
+                if field not in fields and self._has_field_access(field, "read"):
+                    fields.append(field)
+        return super()._fetch_query(query, fields)
+
+    @api.depends("complete_name", "email", "vat", "state_id", "country_id",
+                 "commercial_company_name")
+    @api.depends_context("show_address", "partner_show_db_id", "show_email", "show_vat", "lang",
+                         "formatted_display_name", "uid")
+    def _compute_display_name(self):
+        super()._compute_display_name()
+        if not self.env.context.get("show_email") or not self._customer_file_masks():
+            return
+        customer_ids = self._customer_file_customer_ids()
+        for partner in self:
+            if partner.id in customer_ids:
+                plain = partner.sudo()
+                partner.display_name = masking.mask_text(
+                    partner.display_name, [plain.email, plain.email_normalized],
+                    masking.mask_email,
+                )
+
+    def _export_rows(self, fields, *, _is_toplevel_call=True):
+        masked = {
+            index: path[0] for index, path in enumerate(fields)
+            if len(path) == 1 and path[0] in MASKED_FIELDS
+        }
+        if not masked or not self._customer_file_masks():
+            return super()._export_rows(fields, _is_toplevel_call=_is_toplevel_call)
+        # An extra last column with the record's id tells the main line of each record from
+        # the lines its one2many values add.
+        lines = super()._export_rows([*fields, [".id"]], _is_toplevel_call=_is_toplevel_call)
+        customer_ids = self._customer_file_customer_ids()
+        for line in lines:
+            record_id = line.pop()
+            if record_id and int(record_id) in customer_ids:
+                for index, fname in masked.items():
+                    if line[index]:
+                        line[index] = MASKED_FIELDS[fname](line[index])
+        return lines
+
+    def _search(self, domain, *args, **kwargs):
+        if self._customer_file_masks():
+            domain = Domain(domain)
+            if any(self._customer_file_is_probe(cond) for cond in domain.iter_conditions()):
+                domain = domain.map_conditions(self._customer_file_restrict_probe)
+        return super()._search(domain, *args, **kwargs)
+
+    @api.model
+    def _search_display_name(self, operator, value):
+        # name_search and display_name searches look in the email (_rec_names_search): for
+        # users outside Sensitive Data, in the emails of non-customers only.
+        domain = super()._search_display_name(operator, value)
+        if domain is NotImplemented or not self._customer_file_masks():
+            return domain
+        return Domain(domain).map_conditions(self._customer_file_restrict_probe)
+
+    @api.model
+    def _customer_file_is_probe(self, condition):
+        """A pattern or range condition on a masked field (exact matches are not probes)."""
+        if condition.field_expr not in MASKED_SEARCH_FIELDS:
+            return False
+        operator, value = condition.operator, condition.value
+        if operator in EXACT_OPERATORS:
+            return False
+        return not (operator in ("=ilike", "=like") and isinstance(value, str)
+                    and "%" not in value)
+
+    @api.model
+    def _customer_file_restrict_probe(self, condition):
+        """Searching a masked field by pattern matches suppliers, employees and companies as
+        before, never customers: the partner search box, @mentions and name_search (which
+        search ``email ilike``) keep working, and nobody probes a customer's number digit by
+        digit."""
+        if not self._customer_file_is_probe(condition):
+            return condition
+        customers = self.sudo().with_context(active_test=False)._search(
+            Domain("customer_rank", ">", 0)
+            | Domain("commercial_partner_id.customer_code", "!=", False)
+            | Domain("commercial_partner_id.customer_rank", ">", 0)
+        )
+        return condition & Domain("id", "not in", customers)
+
+    def _read_group_groupby(self, alias, groupby_spec, query):
+        # Odoo checks the groups of the field grouped by, except for many2many fields: the
+        # favourite categories and the region and culture tags need the check too.
+        fname = parse_read_group_spec(groupby_spec)[0]
+        if fname in self._fields:
+            self._check_field_access(self._fields[fname], "read")
+        self._customer_file_check_group_field(groupby_spec)
+        return super()._read_group_groupby(alias, groupby_spec, query)
+
+    def _read_group_select(self, aggregate_spec, query):
+        fname = aggregate_spec.split(":")[0]
+        if not aggregate_spec.endswith((":count", ":count_distinct")):
+            self._customer_file_check_group_field(fname)
+        return super()._read_group_select(aggregate_spec, query)
+
+    def _customer_file_check_group_field(self, spec):
+        fname = spec.split(":")[0].split(".")[0]
+        if fname in MASKED_SEARCH_FIELDS and self._customer_file_masks():
+            raise AccessError(self.env._(
+                "Grouping customers by %(field)s would show it unmasked: only members of "
+                "Sensitive Data may do it.", field=self._fields[fname].string,
+            ))
+
+    def action_customer_file_reveal(self):
+        """Open the Reveal wizard on the field named by the button's context
+        (``reveal_field``): phone, email, birthdate or identity_document_number."""
+        self.ensure_one()
+        return self.env["customer.file.reveal.wizard"]._action_open(
+            self, self.env.context.get("reveal_field")
+        )
+
+    @api.model
+    def name_search(self, name="", domain=None, operator="ilike", limit=100):
+        # Core computes the names as superuser: mask the emails show_email adds to them.
+        result = super().name_search(name, domain=domain, operator=operator, limit=limit)
+        if not self.env.context.get("show_email") or not self._customer_file_masks():
+            return result
+        partners = self.browse([partner_id for partner_id, _name in result])
+        customer_ids = partners._customer_file_customer_ids()
+        plain = {partner.id: (partner.email, partner.email_normalized)
+                 for partner in partners.sudo()}
+        return [
+            (partner_id, masking.mask_text(display_name, plain[partner_id], masking.mask_email)
+             if partner_id in customer_ids else display_name)
+            for partner_id, display_name in result
+        ]

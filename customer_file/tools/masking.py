@@ -1,0 +1,110 @@
+"""How personal values are shown to users outside "Sensitive Data": the masking rules, in one
+place. Pure functions: a value in, its masked text out; empty values come back unchanged."""
+
+import datetime
+import re
+
+try:
+    import phonenumbers
+except ImportError:  # pragma: no cover - phone_validation works without it too
+    phonenumbers = None
+
+STAR = "*"
+# "+86 138..." or "+86-138...": the country code the user wrote, kept as written.
+_COUNTRY_PREFIX = re.compile(r"^\s*(\+\d{1,3})[\s\-.]+")
+
+
+def _mask_digits(digits):
+    """First 3 and last 4 digits kept; short numbers (under 8 digits) keep the last 2."""
+    if len(digits) >= 8:
+        return digits[:3] + STAR * (len(digits) - 7) + digits[-4:]
+    if len(digits) > 2:
+        return STAR * (len(digits) - 2) + digits[-2:]
+    return STAR * len(digits)
+
+
+def _split_e164(value):
+    """('+86', '13812341234') of a bare international number, when the country code can be
+    told; None otherwise."""
+    if phonenumbers is None:
+        return None
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return f"+{number.country_code}", str(number.national_number)
+
+
+def mask_phone(value):
+    """13812341234 -> 138****1234; +86 138 1234 1234 -> +86 138****1234;
+    +8613812341234 -> +86 138****1234; 12345 -> ***45."""
+    if not value:
+        return value
+    match = _COUNTRY_PREFIX.match(value)
+    if match:
+        prefix, national = match.group(1) + " ", value[match.end():]
+    elif value.strip().startswith("+") and (split := _split_e164(value.strip())):
+        prefix, national = split[0] + " ", split[1]
+    else:
+        prefix, national = ("+" if value.strip().startswith("+") else ""), value
+    digits = "".join(char for char in national if char.isdigit())
+    if not digits:
+        return STAR * 3
+    return prefix + _mask_digits(digits)
+
+
+def mask_email(value):
+    """alice@example.com -> a***@example.com; a value without @ is masked as a handle."""
+    if not value:
+        return value
+    local, at, domain = value.strip().rpartition("@")
+    if not at:
+        return mask_handle(value)
+    return f"{local[:1]}{STAR * 3}@{domain}" if local else f"{STAR * 3}@{domain}"
+
+
+def mask_date(value):
+    """1990-03-07 (a date or its ISO text) -> 1990-**-**."""
+    if not value:
+        return value
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        year = f"{value.year:04d}"
+    else:
+        year = str(value).strip()[:4]
+    return f"{year}-{STAR * 2}-{STAR * 2}"
+
+
+def mask_identifier(value):
+    """An identity document number: first 4 and last 4 characters kept, the middle as *;
+    values of 8 characters or fewer keep the last 2 only."""
+    if not value:
+        return value
+    value = value.strip()
+    if len(value) > 8:
+        return value[:4] + STAR * (len(value) - 8) + value[-4:]
+    if len(value) > 2:
+        return STAR * (len(value) - 2) + value[-2:]
+    return STAR * len(value)
+
+
+def mask_handle(value):
+    """A social media account: @alice_wang -> @a***g; short handles keep their first
+    character only."""
+    if not value:
+        return value
+    value = value.strip()
+    at = "@" if value.startswith("@") else ""
+    handle = value.lstrip("@")
+    if len(handle) >= 4:
+        return f"{at}{handle[0]}{STAR * 3}{handle[-1]}"
+    return f"{at}{handle[:1]}{STAR * 3}"
+
+
+def mask_text(text, values, mask):
+    """``text`` with each of ``values`` (plain values found in it, e.g. an email in a display
+    name) replaced by its mask."""
+    if not text:
+        return text
+    for value in sorted({value for value in values if value}, key=len, reverse=True):
+        text = text.replace(value, mask(value))
+    return text
