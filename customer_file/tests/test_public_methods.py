@@ -24,7 +24,7 @@ PUBLIC_METHODS = {
     ("res.partner", "action_recompute_rfm"): OFFICER,
     ("res.partner", "action_evaluate_churn"): OFFICER,
     ("customer.contact.point", "action_open_duplicates"): RECORD,
-    ("customer.contact.point", "action_reveal"): USER,
+    ("customer.contact.point", "action_reveal"): RECORD,
     ("customer.file.reveal.wizard", "action_reveal"): RECORD,
     ("customer.service.record", "action_start"): RECORD,
     ("customer.service.record", "action_done"): RECORD,
