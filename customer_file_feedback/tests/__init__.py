@@ -10,3 +10,4 @@ from . import test_customer_satisfaction_trend
 from . import test_survey_request
 from . import test_survey_page
 from . import test_feedback_tour
+from . import test_survey_unsubscribe
