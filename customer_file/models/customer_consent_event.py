@@ -55,7 +55,7 @@ class CustomerConsentEvent(models.Model):
     _rec_name = "purpose_id"
 
     purpose_id = fields.Many2one(
-        "customer.consent.purpose", string="Purpose", required=True, ondelete="restrict"
+        "customer.consent.purpose", required=True, ondelete="restrict"
     )
     channel = fields.Selection(CONSENT_CHANNELS, required=True, default="email")
     legal_basis = fields.Selection(LEGAL_BASES, required=True, default="consent")
@@ -74,7 +74,7 @@ class CustomerConsentEvent(models.Model):
     ip_address = fields.Char(string="IP Address")
     user_agent = fields.Char()
     recorded_by_id = fields.Many2one(
-        "res.users", string="Recorded By", readonly=True, ondelete="restrict",
+        "res.users", readonly=True, ondelete="restrict",
         default=lambda self: self.env.user,
     )
     note = fields.Text()
@@ -106,14 +106,18 @@ class CustomerConsentEvent(models.Model):
         return events
 
     def write(self, vals):
-        raise UserError(self.env._(
-            "The consent log is append-only: record a new event instead of changing one."
-        ))
+        if self:
+            raise UserError(self.env._(
+                "The consent log is append-only: record a new event instead of changing one."
+            ))
+        return super().write(vals)
 
     def unlink(self):
-        raise UserError(self.env._(
-            "The consent log is append-only: its events cannot be deleted."
-        ))
+        if self:
+            raise UserError(self.env._(
+                "The consent log is append-only: its events cannot be deleted."
+            ))
+        return super().unlink()
 
     def _log_consent_change(self):
         by_partner = defaultdict(lambda: self.browse())

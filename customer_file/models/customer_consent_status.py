@@ -18,7 +18,7 @@ class CustomerConsentStatus(models.Model):
     commercial_partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Recorded For", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    purpose_id = fields.Many2one("customer.consent.purpose", string="Purpose", readonly=True)
+    purpose_id = fields.Many2one("customer.consent.purpose", readonly=True)
     channel = fields.Selection(CONSENT_CHANNELS, readonly=True)
     action = fields.Selection(CONSENT_ACTIONS, string="Status", readonly=True)
     legal_basis = fields.Selection(LEGAL_BASES, readonly=True)
