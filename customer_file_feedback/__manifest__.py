@@ -2,7 +2,7 @@
     "name": "Customer File: Feedback",
     "summary": "Reviews, complaints with SLA, CSAT and NPS surveys and improvement measures "
     "for the customer file",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Sales/CRM",
     "author": "Customer File",
     "license": "LGPL-3",

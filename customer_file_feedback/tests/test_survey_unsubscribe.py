@@ -1,5 +1,7 @@
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.customer_file.tests.common import run_migration
+
 
 @tagged("post_install", "-at_install")
 class TestSurveyUnsubscribe(HttpCase):
@@ -69,3 +71,14 @@ class TestSurveyUnsubscribe(HttpCase):
             self.assertEqual(page.status_code, 404, token)
         self.assertFalse(self._withdrawals())
         self.assertTrue(self.Event._consenting(self.customer, "surveys", "email"))
+
+    def test_1_2_0_adds_the_link_to_installed_templates(self):
+        template = self.env.ref("customer_file_feedback.mail_template_survey_csat")
+        template.body_html = "<div><p>Hello <t t-out=\"object.partner_id.name\"/></p></div>"
+        run_migration(self.env, "customer_file_feedback", "19.0.1.2.0")
+        run_migration(self.env, "customer_file_feedback", "19.0.1.2.0")
+        body = str(template._render_field("body_html", self.survey.ids)[self.survey.id])
+        self.assertIn("Hello Li Wei", body, "the customized body is kept")
+        self.assertEqual(
+            body.count(f"/customer-feedback/unsubscribe/{self.survey.access_token}"), 1
+        )
