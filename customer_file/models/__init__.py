@@ -20,3 +20,6 @@ from . import sale_order
 from . import sale_order_line
 from . import account_move
 from . import customer_file_demo_generator
+from . import customer_consent_purpose
+from . import customer_consent_event
+from . import customer_consent_status

@@ -49,7 +49,10 @@ class CustomerContactPoint(models.Model):
         compute="_compute_verified_date", store=True, readonly=False, precompute=True
     )
     opt_in = fields.Boolean(
-        string="Opt-in", help="The customer agreed to be contacted on this channel."
+        string="Opt-in",
+        help="The customer agreed to receive marketing on this address or number. Ticking or "
+        "unticking it records a grant or a withdrawal in the consent log, and the consent "
+        "log ticks and unticks it (an unsubscribe link, a blacklisting).",
     )
     opt_in_date = fields.Date(
         string="Opt-in Date", compute="_compute_opt_in_date", store=True, readonly=False,
@@ -181,13 +184,50 @@ class CustomerContactPoint(models.Model):
             (vals.get("partner_id"), vals.get("kind", "phone"))
             for vals in vals_list if vals.get("is_primary")
         })
-        return super().create(vals_list)
+        points = super().create(vals_list)
+        points.filtered("opt_in")._record_opt_in_events()
+        return points
 
     def write(self, vals):
         if vals.get("is_primary"):
             pairs = {(point.partner_id.id, vals.get("kind", point.kind)) for point in self}
             self._unset_primaries(pairs, keep=self)
-        return super().write(vals)
+        changed = self.browse()
+        if "opt_in" in vals:
+            changed = self.filtered(lambda point: point.opt_in != bool(vals["opt_in"]))
+        result = super().write(vals)
+        changed._record_opt_in_events()
+        return result
+
+    def _consent_channel(self):
+        self.ensure_one()
+        if self.kind == "social":
+            return "wechat" if self.social_network == "wechat" else False
+        return self.kind
+
+    def _record_opt_in_events(self):
+        """Ticking or unticking the opt-in grants or withdraws marketing on the point's
+        channel in the consent log (source: the context's ``customer_consent_source``, else
+        a form), unless the consent log itself is changing the opt-in."""
+        if self.env.context.get("customer_consent_from_event"):
+            return
+        points = self.filtered(lambda point: point._consent_channel())
+        if not points:
+            return
+        purpose = self.env["customer.consent.event"]._purpose("marketing")
+        source = self.env.context.get("customer_consent_source", "form")
+        self.env["customer.consent.event"].sudo().with_context(
+            customer_consent_from_point=True
+        ).create([{
+            "partner_id": point.partner_id.id,
+            "company_id": point.company_id.id or self.env.company.id,
+            "purpose_id": purpose.id,
+            "channel": point._consent_channel(),
+            "action": "granted" if point.opt_in else "withdrawn",
+            "source": source,
+            "contact_value": point.value_normalized,
+            "note": self.env._("Opt-in of the contact point %(value)s", value=point.value),
+        } for point in points])
 
     def _unset_primaries(self, pairs, keep=None):
         """A new primary replaces the current one of the same customer and kind."""

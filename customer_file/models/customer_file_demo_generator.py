@@ -170,7 +170,10 @@ class CustomerFileDemoGenerator(models.AbstractModel):
             for _n in range(rnd.randint(1, 2))
         ]
         self.env["res.partner"].create(contacts)
-        self.env["customer.contact.point"].create(
+        # Opted-in points record their marketing grants as imported consents.
+        self.env["customer.contact.point"].with_context(
+            customer_consent_source="import"
+        ).create(
             [
                 point
                 for partner in partners.filtered(lambda partner: partner.country_id == china)

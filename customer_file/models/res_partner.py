@@ -159,6 +159,9 @@ class ResPartner(models.Model):
         "customer.contact.point", "partner_id", string="Contact Points", groups=USER
     )
     contact_point_count = fields.Integer(compute="_compute_contact_point_count", groups=USER)
+    consent_event_ids = fields.One2many(
+        "customer.consent.event", "partner_id", string="Consent Events", groups=USER
+    )
 
     # Owned products and after-sales service
     owned_product_ids = fields.One2many(

@@ -38,3 +38,31 @@ class TestMigrations(TransactionCase):
         self.assertIn("customer_file_owner_ids", rule.domain_force)
         self.assertNotIn("crm_team_ids", self.env.ref(
             "customer_file.rule_customer_interaction_user").domain_force)
+
+    def test_1_4_0_records_the_opt_ins_in_the_consent_log(self):
+        customer = self.env["res.partner"].create({"name": "孙丽", "country_id":
+                                                   self.env.ref("base.cn").id})
+        Point = self.env["customer.contact.point"]
+        opted = Point.create({"partner_id": customer.id, "kind": "email",
+                              "value": "sun.li@example.com", "opt_in": True})
+        Point.create({"partner_id": customer.id, "kind": "phone", "value": "13800138000"})
+        self.env.flush_all()
+        # The database before the consent log: opt-ins without events.
+        self.env.cr.execute(SQL("DELETE FROM customer_consent_event WHERE partner_id = %s",
+                                customer.id))
+        self.env.cr.execute(SQL("UPDATE customer_contact_point SET opt_in_date = '2025-06-01'"
+                                " WHERE id = %s", opted.id))
+        run_migration(self.env, "customer_file", "19.0.1.4.0")
+        run_migration(self.env, "customer_file", "19.0.1.4.0")
+        events = self.env["customer.consent.event"].search([("partner_id", "=", customer.id)])
+        self.assertEqual(
+            [(e.purpose_id.code, e.channel, e.action, e.source, e.contact_value,
+              str(e.event_date)) for e in events],
+            [("marketing", "email", "granted", "import", "sun.li@example.com",
+              "2025-06-01 00:00:00")],
+            "one grant per opted-in point, once",
+        )
+        self.assertEqual(
+            self.env["customer.consent.event"]._consenting(customer, "marketing", "email"),
+            customer,
+        )

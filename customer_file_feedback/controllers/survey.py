@@ -65,3 +65,27 @@ class CustomerFeedbackSurveyController(http.Controller):
             "comment": comment if isinstance(comment, str) else "",
             "error": error,
         }, status=status)
+
+    @http.route(
+        "/customer-feedback/unsubscribe/<string:token>", type="http", auth="public",
+        methods=["GET", "POST"], website=True, sitemap=False, csrf=False,
+    )
+    def survey_unsubscribe(self, token, **kwargs):
+        """Withdraw the consent to surveys by email from the link of a survey mail.
+
+        GET asks for a confirmation (mail scanners open links), POST records the withdrawal
+        with the browser's IP address and user agent as evidence. The request's secret
+        token authenticates the customer: the POST needs no CSRF token, as a one-click
+        unsubscribe from a mail client (RFC 8058) carries none."""
+        survey = self._survey_from_token(token)
+        if request.httprequest.method != "POST":
+            return request.render("customer_file_feedback.survey_unsubscribe_page", {
+                "token": token, "done": False, "company": survey.company_id.sudo(),
+            })
+        survey._unsubscribe(
+            ip_address=request.httprequest.remote_addr,
+            user_agent=request.httprequest.user_agent.string,
+        )
+        return request.render("customer_file_feedback.survey_unsubscribe_page", {
+            "token": token, "done": True, "company": survey.company_id.sudo(),
+        })

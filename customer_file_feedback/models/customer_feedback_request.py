@@ -45,7 +45,10 @@ class CustomerFeedbackRequest(models.Model):
     service_record_id = fields.Many2one(
         "customer.service.record", index="btree_not_null", ondelete="set null"
     )
-    email = fields.Char(readonly=True, help="The opted-in address the request went to.")
+    email = fields.Char(
+        readonly=True, help="The address the request went to, of a customer who consented to "
+        "surveys by email.",
+    )
     access_token = fields.Char(
         readonly=True, copy=False, groups="base.group_system",
         default=lambda self: secrets.token_urlsafe(32),
@@ -96,15 +99,18 @@ class CustomerFeedbackRequest(models.Model):
     # ------------------------------------------------------------------ consent and throttle
 
     @api.model
-    def _consented_emails(self, partners):
-        """{partner id: address} of the partners that may get a survey by email: an email
-        contact point with opt-in, of the contact itself or else of its commercial partner,
-        not blacklisted; the contact's own and primary addresses first. Archived partners
-        get nothing."""
+    def _consented_emails(self, partners, company=None):
+        """{partner id: address} of the partners that may get a survey by email: their
+        customer (commercial partner) currently grants the "surveys" purpose on email in
+        ``company`` (the consent log, see ``customer.consent.event``; the marketing opt-in
+        of contact points does not count), and an email contact point of the contact itself
+        or else of its commercial partner is not blacklisted; the contact's own and primary
+        addresses first. Archived partners get nothing."""
         if not partners:
             return {}
+        company = company or self.env.company
         self.env["customer.contact.point"].flush_model(
-            ["partner_id", "kind", "opt_in", "value_normalized", "is_primary"]
+            ["partner_id", "kind", "value_normalized", "is_primary"]
         )
         self.env["mail.blacklist"].flush_model(["email", "active"])
         self.env["res.partner"].flush_model(["commercial_partner_id", "active"])
@@ -116,8 +122,8 @@ class CustomerFeedbackRequest(models.Model):
                 ON point.partner_id IN (partner.id, partner.commercial_partner_id)
              WHERE partner.id = ANY(%s)
                AND partner.active
+               AND %s
                AND point.kind = 'email'
-               AND point.opt_in
                AND point.value_normalized IS NOT NULL
                AND NOT EXISTS (
                     SELECT 1 FROM mail_blacklist blacklist
@@ -127,6 +133,9 @@ class CustomerFeedbackRequest(models.Model):
                       point.id
             """,
             list(partners.ids),
+            self.env["customer.consent.event"]._granted_sql(
+                SQL("partner.commercial_partner_id"), "surveys", "email", company
+            ),
         ))
         return dict(rows)
 
@@ -200,9 +209,7 @@ class CustomerFeedbackRequest(models.Model):
         ``_consented_emails``) take a place in the day's share: the others are never asked,
         so they would stay first in line and fill it every day."""
         self.flush_model(["commercial_partner_id", "company_id", "survey_type", "sent_date"])
-        self.env["customer.contact.point"].flush_model(
-            ["partner_id", "kind", "opt_in", "value_normalized"]
-        )
+        self.env["customer.contact.point"].flush_model(["partner_id", "kind", "value_normalized"])
         self.env["mail.blacklist"].flush_model(["email", "active"])
         self.env["res.partner"].flush_model(["commercial_partner_id", "active"])
         return self.env.execute_query(SQL(
@@ -229,8 +236,8 @@ class CustomerFeedbackRequest(models.Model):
                         ON point.partner_id IN (partner.id, partner.commercial_partner_id)
                      WHERE partner.id = active.commercial_partner_id
                        AND partner.active
+                       AND %(consented)s
                        AND point.kind = 'email'
-                       AND point.opt_in
                        AND point.value_normalized IS NOT NULL
                        AND NOT EXISTS (
                             SELECT 1 FROM mail_blacklist blacklist
@@ -243,6 +250,9 @@ class CustomerFeedbackRequest(models.Model):
             active_since=(now - timedelta(days=config.nps_active_days)).date(),
             asked_since=now - timedelta(days=config.nps_interval_days),
             interval=config.nps_interval_days,
+            consented=self.env["customer.consent.event"]._granted_sql(
+                SQL("partner.commercial_partner_id"), "surveys", "email", company
+            ),
         ))
 
     @api.model
@@ -290,7 +300,7 @@ class CustomerFeedbackRequest(models.Model):
         partners = self.env["res.partner"].browse(
             {vals["partner_id"] for values in candidates.values() for vals in values}
         )
-        emails = self._consented_emails(partners)
+        emails = self._consented_emails(partners, company)
         vals_list, skipped = [], {}
         for commercial_id, values in candidates.items():
             if commercial_id in asked:
@@ -301,7 +311,7 @@ class CustomerFeedbackRequest(models.Model):
                 continue
             vals = next((vals for vals in values if vals["partner_id"] in emails), None)
             if not vals:
-                skipped[commercial_id] = self.env._("no opted-in email address")
+                skipped[commercial_id] = self.env._("no email address with consent to surveys")
                 continue
             vals_list.append({**vals, "email": emails[vals["partner_id"]]})
         self.check_access("create")
@@ -362,8 +372,9 @@ class CustomerFeedbackRequest(models.Model):
         )
         if not requests:
             raise UserError(self.env._(
-                "No survey was sent:\n%(skipped)s\n\nRecord an email address with opt-in on "
-                "the customer's contact points, or wait until the period between two requests "
+                "No survey was sent:\n%(skipped)s\n\nRecord an email address on the "
+                "customer's contact points and the customer's consent to surveys by email "
+                "(Consent page), or wait until the period between two requests "
                 "(Feedback Settings) has passed.",
                 skipped=skipped_lines,
             ))
@@ -396,6 +407,37 @@ class CustomerFeedbackRequest(models.Model):
             return None
         score = int(value)
         return score if score in self._score_range() else None
+
+    def _unsubscribe_url(self):
+        """The page where the customer withdraws the consent to surveys by email."""
+        self.ensure_one()
+        lang = self.env["res.lang"]._get_frontend().get(self.partner_id.lang)
+        lang_prefix = f"/{lang.url_code}" if lang else ""
+        return (f"{self.get_base_url()}{lang_prefix}/customer-feedback/unsubscribe/"
+                f"{self.sudo().access_token}")
+
+    def _unsubscribe(self, ip_address=None, user_agent=None):
+        """Record the customer's withdrawal of the consent to surveys by email, from the
+        link of this request's mail (with the browser's address and user agent as
+        evidence), unless it is already withdrawn."""
+        self.ensure_one()
+        Event = self.env["customer.consent.event"].sudo()
+        partner = self.partner_id.sudo()
+        Event.flush_model()
+        current = self.env["customer.consent.status"].sudo().search([
+            ("commercial_partner_id", "=", partner.commercial_partner_id.id),
+            ("company_id", "=", self.company_id.id),
+            ("purpose_id", "=", Event._purpose("surveys").id),
+            ("channel", "=", "email"),
+        ], limit=1)
+        if current.action == "withdrawn":
+            return Event
+        return Event._record(
+            partner, "surveys", "email", "withdrawn",
+            company_id=self.company_id.id, source="email_link", contact_value=self.email,
+            ip_address=ip_address, user_agent=(user_agent or "")[:1000] or False,
+            note=self.env._("Unsubscribe link of the survey request %(id)s", id=self.id),
+        )
 
     def _survey_url(self, score=None):
         """The answer page in the customer's language, when that language is active."""

@@ -40,7 +40,8 @@ class CustomerFileDemoGenerator(models.AbstractModel):
     def _generate_feedback(self, seed=DEMO_SEED):
         """Feedback of the demo customers over 18 months: scored reviews, complaints in
         every stage (a few overdue), suggestions and inquiries; customers who stopped buying
-        grew less satisfied. Then email opt-ins, improvement measures and survey requests."""
+        grew less satisfied. Then consents to surveys by email, improvement measures and
+        survey requests."""
         rnd = random.Random(seed + 5)
         today = fields.Date.context_today(self)
         customers = self.env["res.partner"].search(
@@ -58,7 +59,13 @@ class CustomerFileDemoGenerator(models.AbstractModel):
         email_points = self.env["customer.contact.point"].search(
             [("kind", "=", "email"), ("partner_id", "in", customers.ids)]
         )
-        email_points.filtered(lambda _point: rnd.random() < 0.6).write({"opt_in": True})
+        # Imported consents to surveys, as a store would bring them from its former system.
+        purpose = self.env["customer.consent.event"]._purpose("surveys")
+        self.env["customer.consent.event"].create([{
+            "partner_id": point.partner_id.id, "company_id": point.company_id.id,
+            "purpose_id": purpose.id, "channel": "email", "action": "granted",
+            "legal_basis": "consent", "source": "import", "contact_value": point.value_normalized,
+        } for point in email_points.filtered(lambda _point: rnd.random() < 0.6)])
         self._generate_improvement_measures(rnd, feedback, today)
         self._generate_survey_answers(rnd)
         return feedback

@@ -12,3 +12,4 @@ from . import test_survey_page
 from . import test_feedback_tour
 from . import test_migrations
 from . import test_fuzz_public_pages
+from . import test_survey_unsubscribe

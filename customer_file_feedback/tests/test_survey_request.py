@@ -31,9 +31,16 @@ class TestSurveyRequest(FeedbackCase):
 
     @classmethod
     def _opt_in(cls, partner, address, opt_in=True, **vals):
-        return cls.env["customer.contact.point"].create({
-            "partner_id": partner.id, "kind": "email", "value": address, "opt_in": opt_in, **vals,
+        """An email contact point of ``partner``; with ``opt_in``, the customer's consent
+        to surveys by email in the consent log."""
+        point = cls.env["customer.contact.point"].create({
+            "partner_id": partner.id, "kind": "email", "value": address, **vals,
         })
+        if opt_in:
+            cls.env["customer.consent.event"]._record(
+                partner, "surveys", "email", "granted", contact_value=address
+            )
+        return point
 
     def _order(self, partner=None, quantity=2):
         order = self.env["sale.order"].create({
@@ -217,6 +224,36 @@ class TestSurveyRequest(FeedbackCase):
                          "only the customer who opted in on an email address is asked")
         self.assertFalse(self._mails("example.com") - self._mails("li.wei@example.com"))
 
+    def test_surveys_go_only_to_customers_who_granted_surveys(self):
+        marketing_only = self._customer("Wang Fang")
+        self._opt_in(marketing_only, "wang.fang@example.com", opt_in=False)
+        self.env["customer.contact.point"].search(
+            [("partner_id", "=", marketing_only.id)]
+        ).opt_in = True
+        changed_mind = self._customer("Chen Jie")
+        self._opt_in(changed_mind, "chen.jie@example.com")
+        self.env["customer.consent.event"]._record(
+            changed_mind, "surveys", "email", "withdrawn", source="phone"
+        )
+        other_company = self.env["res.company"].create({"name": "Elsewhere Ltd"})
+        elsewhere = self._customer("Zhao Lei")
+        self._opt_in(elsewhere, "zhao.lei@example.com", opt_in=False)
+        self.env["customer.consent.event"]._record(
+            elsewhere, "surveys", "email", "granted", company_id=other_company.id
+        )
+        candidates = marketing_only | changed_mind | elsewhere | self.customer
+        self.assertEqual(self.Request._consented_emails(candidates),
+                         {self.customer.id: "li.wei@example.com"})
+        for partner in candidates:
+            self._order(partner).order_line.qty_delivered = 2
+        self.Request._cron_send_surveys()
+        self.assertEqual(self.Request.search([]).partner_id, self.customer,
+                         "a marketing opt-in, a withdrawn or another company's grant is no "
+                         "consent to surveys")
+        self.env["customer.consent.event"]._record(changed_mind, "surveys", "email", "granted")
+        self.assertEqual(self.Request._consented_emails(changed_mind),
+                         {changed_mind.id: "chen.jie@example.com"}, "the latest event wins")
+
     def test_consented_emails(self):
         company = self._customer("Harbour Trading Ltd", is_company=True)
         buyer = self._customer("Zhang Min", parent_id=company.id)
@@ -285,10 +322,12 @@ class TestSurveyRequest(FeedbackCase):
         action = Request._action_send_manual(other | silent, "csat")
         self.assertEqual(action["params"]["type"], "warning")
         self.assertIn("Sun Li", action["params"]["message"])
-        self.assertIn("Wang Fang: no opted-in email address", action["params"]["message"])
+        self.assertIn("Wang Fang: no email address with consent to surveys",
+                      action["params"]["message"])
         self.assertEqual(len(self._requests(other)), 1)
         self.assertFalse(self._requests(silent))
-        with self.assertRaisesRegex(UserError, "Wang Fang: no opted-in email address"):
+        with self.assertRaisesRegex(UserError,
+                                    "Wang Fang: no email address with consent to surveys"):
             Request._action_send_manual(silent, "csat")
 
     def test_token_not_readable_by_users(self):

@@ -5,9 +5,11 @@ from odoo.exceptions import UserError
 class CustomerSegmentMailingList(models.TransientModel):
     """Subscribe the customers of RFM segments (or chosen scores) to a mailing list.
 
-    Contacts are matched on their normalised email: a customer already on the list is not
-    added twice, and an existing mailing contact is subscribed rather than duplicated. The
-    blacklist and opt-outs of Email Marketing still apply when mailings are sent.
+    Only customers whose current marketing consent by email (the consent log of the
+    customer file) is granted, and whose address is not blacklisted, are added. Contacts are
+    matched on their normalised email: a customer already on the list is not added twice,
+    and an existing mailing contact is subscribed rather than duplicated. The blacklist and
+    opt-outs of Email Marketing still apply when mailings are sent.
     """
 
     _name = "customer.segment.mailing.list"
@@ -21,6 +23,16 @@ class CustomerSegmentMailingList(models.TransientModel):
     new_list_name = fields.Char(string="New Mailing List")
     customer_count = fields.Integer(compute="_compute_customer_count", string="Customers")
     email_count = fields.Integer(compute="_compute_customer_count", string="With an Email")
+    consenting_count = fields.Integer(
+        compute="_compute_customer_count", string="To Be Added",
+        help="Customers with an email address that is not blacklisted and a current consent "
+        "to marketing by email.",
+    )
+    left_out_count = fields.Integer(
+        compute="_compute_customer_count", string="Left Out",
+        help="Customers with an email address but without a current consent to marketing by "
+        "email, or whose address is blacklisted.",
+    )
 
     @api.model
     def default_get(self, fields_list):
@@ -39,8 +51,12 @@ class CustomerSegmentMailingList(models.TransientModel):
     def _compute_customer_count(self):
         for wizard in self:
             partners = wizard._partners()
+            with_email = partners.filtered("email_normalized")
+            consenting = wizard._consenting(partners)
             wizard.customer_count = len(partners)
-            wizard.email_count = len(partners.filtered("email_normalized"))
+            wizard.email_count = len(with_email)
+            wizard.consenting_count = len(consenting)
+            wizard.left_out_count = len(with_email) - len(consenting)
 
     def _partners(self):
         self.ensure_one()
@@ -52,13 +68,30 @@ class CustomerSegmentMailingList(models.TransientModel):
             ]).partner_id
         return partners
 
+    def _consenting(self, partners):
+        """The ``partners`` with an email address that is not blacklisted and a current
+        consent to marketing by email in the wizard's company."""
+        self.ensure_one()
+        partners = partners.filtered("email_normalized")
+        blacklisted = set(self.env["mail.blacklist"].sudo().search(
+            [("email", "in", partners.mapped("email_normalized"))]
+        ).mapped("email"))
+        partners = partners.filtered(lambda partner: partner.email_normalized not in blacklisted)
+        return self.env["customer.consent.event"]._consenting(
+            partners, "marketing", "email", company=self.company_id
+        )
+
     def action_add_to_list(self):
         self.ensure_one()
         if not self.mailing_list_id and not self.new_list_name:
             raise UserError(self.env._("Choose a mailing list or name a new one."))
-        partners = self._partners().filtered("email_normalized")
+        partners = self._consenting(self._partners())
         if not partners:
-            raise UserError(self.env._("None of these customers has an email address."))
+            raise UserError(self.env._(
+                "None of these customers has an email address that is not blacklisted and a "
+                "current consent to marketing by email. Record their consent on the Consent "
+                "page of the customer."
+            ))
         mailing_list = self.mailing_list_id or self.env["mailing.list"].create(
             {"name": self.new_list_name}
         )
