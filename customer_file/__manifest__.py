@@ -7,7 +7,7 @@
     "author": "Customer File",
     "license": "LGPL-3",
     "application": True,
-    "depends": ["contacts", "sale", "phone_validation"],
+    "depends": ["contacts", "sale", "phone_validation", "privacy_lookup"],
     "data": [
         "security/customer_file_groups.xml",
         "security/ir.model.access.csv",
@@ -23,9 +23,12 @@
         "views/customer_tag_views.xml",
         "views/res_partner_views.xml",
         "views/customer_access_log_views.xml",
+        "views/customer_data_request_views.xml",
+        "views/customer_retention_policy_views.xml",
         "views/menus.xml",
         "data/ir_filters_data.xml",
         "data/ir_cron_data.xml",
+        "data/customer_data_request_data.xml",
     ],
     "demo": [
         "demo/customer_file_demo.xml",

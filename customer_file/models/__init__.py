@@ -20,3 +20,5 @@ from . import sale_order
 from . import sale_order_line
 from . import account_move
 from . import customer_file_demo_generator
+from . import customer_data_request
+from . import customer_retention_policy
