@@ -274,7 +274,7 @@ class CustomerDataRequest(models.Model):
     def _exportable_fields(self, records):
         return [
             name for name, field in records._fields.items()
-            if field.store and field.type != "binary" and name not in ("message_main_attachment_id",)
+            if field.store and field.type != "binary"
         ]
 
     @api.model
