@@ -26,7 +26,7 @@ class CustomerAccessLog(models.Model):
     _order = "id desc"
     _rec_name = "action"
 
-    user_id = fields.Many2one("res.users", string="User", required=True, readonly=True,
+    user_id = fields.Many2one("res.users", required=True, readonly=True,
                               index=True, ondelete="restrict")
     action = fields.Selection(ACCESS_LOG_ACTIONS, required=True, readonly=True, index=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True,
@@ -39,11 +39,11 @@ class CustomerAccessLog(models.Model):
     reason = fields.Text(readonly=True)
     company_id = fields.Many2one("res.company", readonly=True, index=True)
 
-    def write(self, vals):
+    def write(self, vals):  # pylint: disable=method-required-super
         raise UserError(self.env._("The access log is append-only: its entries cannot be "
                                    "changed."))
 
-    def unlink(self):
+    def unlink(self):  # pylint: disable=method-required-super
         raise UserError(self.env._("The access log is append-only: its entries cannot be "
                                    "deleted."))
 

@@ -11,7 +11,7 @@ class CustomerPrivacyConfig(models.Model):
     _inherit = ["customer.file.company.settings"]
 
     bulk_read_threshold = fields.Integer(
-        string="Bulk Read Threshold", default=DEFAULT_BULK_READ_THRESHOLD,
+        default=DEFAULT_BULK_READ_THRESHOLD,
         help="A user who reads more customers than this in one request is written to the "
         "access log. 0 logs nothing.",
     )
