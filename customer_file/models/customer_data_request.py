@@ -274,7 +274,8 @@ class CustomerDataRequest(models.Model):
     def _exportable_fields(self, records):
         return [
             name for name, field in records._fields.items()
-            if field.store and field.type != "binary"
+            # Portal access tokens open the record to whoever holds the file: not exported.
+            if field.store and field.type != "binary" and name != "access_token"
         ]
 
     @api.model

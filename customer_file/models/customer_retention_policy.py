@@ -228,9 +228,12 @@ class CustomerRetentionPolicy(models.Model):
                 done += len(records)
                 policy.write({"last_run_date": fields.Datetime.now(), "last_run_count": done})
                 if commit:
-                    Cron._commit_progress(len(records), remaining=Model.search_count(
+                    time_left = Cron._commit_progress(len(records), remaining=Model.search_count(
                         domain & Domain("id", ">", last_id)
                     ))
+                    if time_left <= 0:
+                        # The job's time is up: the next run goes on from here.
+                        return False
                 if len(records) < batch_size:
                     break
         return True
