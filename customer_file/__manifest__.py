@@ -7,7 +7,7 @@
     "author": "Customer File",
     "license": "LGPL-3",
     "application": True,
-    "depends": ["contacts", "sale", "phone_validation"],
+    "depends": ["contacts", "sale", "phone_validation", "privacy_lookup"],
     "data": [
         "security/customer_file_groups.xml",
         "security/ir.model.access.csv",
@@ -28,9 +28,12 @@
         "views/customer_consent_purpose_views.xml",
         "views/customer_consent_event_views.xml",
         "views/customer_consent_status_views.xml",
+        "views/customer_data_request_views.xml",
+        "views/customer_retention_policy_views.xml",
         "views/menus.xml",
         "data/ir_filters_data.xml",
         "data/ir_cron_data.xml",
+        "data/customer_data_request_data.xml",
     ],
     "demo": [
         "demo/customer_file_demo.xml",

@@ -23,3 +23,5 @@ from . import customer_file_demo_generator
 from . import customer_consent_purpose
 from . import customer_consent_event
 from . import customer_consent_status
+from . import customer_data_request
+from . import customer_retention_policy

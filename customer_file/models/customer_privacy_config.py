@@ -16,6 +16,19 @@ class CustomerPrivacyConfig(models.Model):
         "access log. 0 logs nothing.",
     )
 
+    pipl_response_days = fields.Integer(
+        string="PIPL Response Days", default=15,
+        help="Days to answer a data-subject request under China's PIPL, from its receipt.",
+    )
+    gdpr_response_days = fields.Integer(
+        string="GDPR Response Days", default=30,
+        help="Days to answer a data-subject request under the GDPR, from its receipt.",
+    )
+
+    _response_days_positive = models.Constraint(
+        "CHECK(pipl_response_days > 0 AND gdpr_response_days > 0)",
+        "The days to answer a data-subject request must be at least 1.",
+    )
     _bulk_read_threshold_positive = models.Constraint(
         "CHECK(bulk_read_threshold >= 0)", "The bulk read threshold cannot be negative."
     )

@@ -185,6 +185,11 @@ class ResPartner(models.Model):
     interaction_count = fields.Integer(compute="_compute_interaction_stats", groups=USER)
     last_interaction_date = fields.Datetime(compute="_compute_interaction_stats", groups=USER)
 
+    customer_file_erased_date = fields.Datetime(
+        string="Personal Data Erased", readonly=True, copy=False, groups=USER,
+        help="When a data-subject erasure or a retention policy anonymized this customer.",
+    )
+
     _age_range = models.Constraint(
         "CHECK(age IS NULL OR age BETWEEN 0 AND 150)", "An age must be between 0 and 150."
     )
@@ -375,7 +380,7 @@ class ResPartner(models.Model):
         return {
             "age", "age_band", "first_purchase_date", "last_purchase_date",
             "purchase_order_count", "lifetime_spend", "spend_12m", "average_order_value",
-            "favourite_category_ids", "value_tier",
+            "favourite_category_ids", "value_tier", "customer_file_erased_date",
         }
 
     @api.model_create_multi

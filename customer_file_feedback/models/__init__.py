@@ -8,3 +8,5 @@ from . import customer_feedback_report
 from . import customer_feedback_complaint_rate
 from . import res_partner
 from . import customer_file_demo_generator
+from . import customer_data_request
+from . import customer_retention_policy
