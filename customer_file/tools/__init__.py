@@ -1,3 +1,4 @@
 from . import demo_data
 from . import access
 from . import job_fields
+from . import encryption
