@@ -227,6 +227,8 @@ class ResPartner(models.Model):
             partner.identity_document_duplicate = partner.identity_document_hash in duplicates
 
     def _search_identity_document_duplicate(self, operator, value):
+        # The domain a search method returns is not checked against field groups: check here.
+        self._check_field_access(self._fields["identity_document_duplicate"], "read")
         if operator not in ("in", "not in"):
             return NotImplemented
         duplicates = list(self._identity_document_duplicate_hashes())

@@ -52,7 +52,8 @@ class TestEncryption(TransactionCase):
         cls.key1, cls.key2, cls.hmac_key = new_key(), new_key(), new_key()
         cls.officer = new_test_user(
             cls.env, login="cf_crypto_officer",
-            groups="base.group_user,customer_file.group_customer_file_officer",
+            groups="base.group_user,base.group_allow_export,"
+            "customer_file.group_customer_file_officer",
         )
         cls.sensitive = new_test_user(
             cls.env, login="cf_crypto_sensitive",
