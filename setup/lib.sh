@@ -218,7 +218,22 @@ psql_odoo() {
     "$PG_BIN/psql" -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U "$PG_ROLE" -d postgres -v ON_ERROR_STOP=1 -qtA "$@"
 }
 
+# customer_file's encryption keys (identity numbers): generated once into the cache, never
+# committed, shared by the checkouts that share the cache (and its database cluster).
+encryption_key_lines() {
+    local file="$CACHE_DIR/encryption-keys.conf"
+    if [ ! -s "$file" ]; then
+        (umask 077 && "$PYTHON_BIN" -c 'import base64, secrets
+key = lambda: base64.b64encode(secrets.token_bytes(32)).decode()
+print(f"customer_file_encryption_keys = dev1:{key()}\ncustomer_file_hmac_key = {key()}")' \
+            > "$file.tmp" && mv "$file.tmp" "$file") || die "could not write $file."
+    fi
+    cat "$file"
+}
+
 odoo_config() {
+    local keys
+    keys=$(encryption_key_lines) || exit 1
     cat > "$ODOO_CONF" <<CONF
 [options]
 addons_path = $ODOO_PY_PATH/odoo/addons,$REPO_DIR
@@ -228,7 +243,9 @@ db_port = $PG_PORT
 db_user = $PG_ROLE
 http_interface = 127.0.0.1
 http_port = ${CUSTOMER_FILE_HTTP_PORT:-8069}
+$keys
 CONF
+    chmod 600 "$ODOO_CONF"
 }
 
 odoo() {

@@ -8,6 +8,7 @@ from odoo.tools import SQL
 
 from ..tools import masking
 from ..tools.access import check_group
+from ..tools.encryption import EncryptedChar, Keyring
 from ..tools.job_fields import check_job_fields
 
 USER = "customer_file.group_customer_file_user"
@@ -60,8 +61,21 @@ class ResPartner(models.Model):
          ("upper_middle", "Upper middle"), ("high", "High")],
         groups=SENSITIVE,
     )
-    identity_document_number = fields.Char(
-        groups=SENSITIVE, copy=False
+    # Encrypted at rest (customer_file/tools/encryption.py): the column holds AES-GCM tokens,
+    # exact search goes through the keyed hash below.
+    identity_document_number = EncryptedChar(
+        groups=SENSITIVE, copy=False, hash_field="identity_document_hash"
+    )
+    identity_document_hash = fields.Char(
+        compute="_compute_identity_document_hash", store=True, index="btree_not_null",
+        copy=False, groups=SENSITIVE,
+        help="Keyed hash (HMAC-SHA256) of the normalized ID number, for exact search and "
+        "duplicate checks; the key is in the server configuration, not in the database.",
+    )
+    identity_document_duplicate = fields.Boolean(
+        "Duplicate ID Number", compute="_compute_identity_document_duplicate",
+        search="_search_identity_document_duplicate", groups=SENSITIVE,
+        help="Another contact has the same identity document number.",
     )
     # What users outside Sensitive Data see of the two fields above.
     birthdate_masked = fields.Char(
@@ -215,6 +229,43 @@ class ResPartner(models.Model):
         return SQL("CASE %s END", SQL(" ").join(
             SQL("WHEN %s >= %s THEN %s", age, floor, band) for floor, band in AGE_BAND_FLOORS
         ))
+
+    @api.depends("identity_document_number")
+    def _compute_identity_document_hash(self):
+        keyring = None
+        for partner in self:
+            number = partner.identity_document_number
+            if not number:
+                partner.identity_document_hash = False
+                continue
+            keyring = keyring or Keyring.from_server(self.env)
+            partner.identity_document_hash = keyring.search_hash(number)
+
+    def _identity_document_duplicate_hashes(self, hashes=None):
+        """Keyed hashes held by more than one contact (among ``hashes`` when given)."""
+        self.flush_model(["identity_document_hash"])
+        condition = SQL("identity_document_hash = ANY(%s)", list(hashes)) if hashes is not None \
+            else SQL("identity_document_hash IS NOT NULL")
+        return {row[0] for row in self.env.execute_query(SQL(
+            "SELECT identity_document_hash FROM res_partner WHERE %s "
+            "GROUP BY identity_document_hash HAVING COUNT(*) > 1", condition,
+        ))}
+
+    @api.depends("identity_document_hash")
+    def _compute_identity_document_duplicate(self):
+        hashes = {partner.identity_document_hash for partner in self} - {False}
+        duplicates = self._identity_document_duplicate_hashes(hashes) if hashes else set()
+        for partner in self:
+            partner.identity_document_duplicate = partner.identity_document_hash in duplicates
+
+    def _search_identity_document_duplicate(self, operator, value):
+        # The domain a search method returns is not checked against field groups: check here.
+        self._check_field_access(self._fields["identity_document_duplicate"], "read")
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        duplicates = list(self._identity_document_duplicate_hashes())
+        positive = (operator == "in") == (True in value)
+        return [("identity_document_hash", "in" if positive else "not in", duplicates)]
 
     def _compute_purchase_currency_id(self):
         for partner in self:

@@ -86,7 +86,8 @@ class TestPartnerFieldAudience(TransactionCase):
         sensitive = {name for name in self.our_fields
                      if SENSITIVE in (Partner._fields[name].groups or "")}
         self.assertEqual(
-            sensitive, {"age", "birthdate", "identity_document_number", "income_band"}
+            sensitive, {"age", "birthdate", "identity_document_number", "income_band",
+                        "identity_document_hash", "identity_document_duplicate"}
         )
         mine = self.customer.with_user(self.user)
         for name in sensitive:
