@@ -65,6 +65,10 @@ class ResPartner(models.Model):
             partner.open_churn_warning_id = open_warnings.get(partner.commercial_partner_id,
                                                               False)
 
+    @api.model
+    def _job_fields(self):
+        return super()._job_fields() | {"rfm_segment_id", "lifecycle_stage"}
+
     def action_open_churn_warnings(self):
         self.ensure_one()
         check_group(self.env, CUSTOMER_FILE_USER)

@@ -26,6 +26,15 @@ class TestJobFields(RolesCase):
                 "partner_id": self.mine.id, "score": 90, "cohort": "control",
             })
 
+    def test_stage_and_segment_of_customers_are_not_written_by_users(self):
+        segment = self.env.ref("customer_file_segmentation.segment_lost")
+        stage = self.mine.lifecycle_stage
+        for values in ({"lifecycle_stage": "churned"}, {"rfm_segment_id": segment.id}):
+            with self.assertRaises(AccessError):
+                self.mine.with_user(self.manager).write(values)
+        self.assertEqual(self.mine.lifecycle_stage, stage)
+        self.mine.with_user(self.manager).write({"lifecycle_stage": stage})
+
     def test_workflow_actions_still_work_for_the_owner(self):
         mine = self._warnings(self.mine)
         mine.with_user(self.salesman).action_start()
