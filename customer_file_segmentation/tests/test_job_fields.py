@@ -27,12 +27,14 @@ class TestJobFields(RolesCase):
             })
 
     def test_stage_and_segment_of_customers_are_not_written_by_users(self):
-        segment = self.env.ref("customer_file_segmentation.segment_lost")
-        stage = self.mine.lifecycle_stage
-        for values in ({"lifecycle_stage": "churned"}, {"rfm_segment_id": segment.id}):
+        stage, segment = self.mine.lifecycle_stage, self.mine.rfm_segment_id
+        other_stage = "active" if stage != "active" else "churned"
+        other_segment = self.env["customer.rfm.segment"].search([("id", "!=", segment.id)],
+                                                                limit=1)
+        for values in ({"lifecycle_stage": other_stage}, {"rfm_segment_id": other_segment.id}):
             with self.assertRaises(AccessError):
                 self.mine.with_user(self.manager).write(values)
-        self.assertEqual(self.mine.lifecycle_stage, stage)
+        self.assertEqual((self.mine.lifecycle_stage, self.mine.rfm_segment_id), (stage, segment))
         self.mine.with_user(self.manager).write({"lifecycle_stage": stage})
 
     def test_workflow_actions_still_work_for_the_owner(self):
