@@ -1,29 +1,11 @@
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
-from .common import SegmentationCase
+from .common import RolesCase
 
 
 @tagged("post_install", "-at_install")
-class TestSegmentationAccess(SegmentationCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.salesman = new_test_user(cls.env, "seg_sales", "customer_file.group_customer_file_user")
-        cls.other_salesman = new_test_user(cls.env, "seg_sales_2",
-                                           "customer_file.group_customer_file_user")
-        cls.officer = new_test_user(cls.env, "seg_officer",
-                                    "customer_file.group_customer_file_officer")
-        cls.manager = new_test_user(cls.env, "seg_manager",
-                                    "customer_file.group_customer_file_manager")
-        cls.mine = cls._customer("Mine", user_id=cls.salesman.id)
-        cls.theirs = cls._customer("Theirs", user_id=cls.other_salesman.id)
-        for partner in cls.mine | cls.theirs:
-            for days in range(120, 301, 30):
-                cls._buy(partner, days, 100)
-        cls.config.control_group_percent = 0
-        cls.env["customer.rfm.run"]._run_company(cls.company, "full")
-
+class TestSegmentationAccess(RolesCase):
     def test_salesman_sees_only_own_customers(self):
         Score = self.env["customer.rfm.score"].with_user(self.salesman)
         Warning = self.env["customer.churn.warning"].with_user(self.salesman)
