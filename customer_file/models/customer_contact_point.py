@@ -189,6 +189,7 @@ class CustomerContactPoint(models.Model):
         return points
 
     def write(self, vals):
+        masking.check_not_masked(self.env, self, [vals], ("value",))
         if vals.get("is_primary"):
             pairs = {(point.partner_id.id, vals.get("kind", point.kind)) for point in self}
             self._unset_primaries(pairs, keep=self)

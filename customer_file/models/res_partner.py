@@ -439,6 +439,7 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         check_job_fields(self, vals_list, self._job_fields())
+        masking.check_not_masked(self.env, self, vals_list, MASKED_FIELDS)
         partners = super().create(vals_list)
         if self.env.context.get("customer_file_customer"):
             partners._assign_customer_codes()
@@ -446,6 +447,7 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         check_job_fields(self, [vals], self._job_fields())
+        masking.check_not_masked(self.env, self, [vals], MASKED_FIELDS)
         if "parent_id" not in vals:
             return super().write(vals)
         # A contact changing company takes its purchases from one company's totals to another's.

@@ -136,6 +136,18 @@ class TestMasking(TransactionCase):
         self.assertEqual(self.customer.with_user(self.user).phone, "+86 138 1234 1234",
                          "server code reading the field gets the plain value")
 
+    def test_a_masked_value_is_never_saved_over_the_real_one(self):
+        mine = self.customer.with_user(self.user)
+        masked = mine.read(["phone"])[0]["phone"]
+        self.assertIn("****", masked)
+        with self.assertRaises(UserError):
+            mine.write({"phone": masked[:-1] + "9"})
+        with self.assertRaises(UserError):
+            self.point.with_user(self.user).write({"value": "+86 138****1235"})
+        self.assertEqual(self.customer.phone, "+86 138 1234 1234")
+        mine.write({"phone": "+86 139 0000 2222"})
+        self.assertEqual(self.customer.phone, "+86 139 0000 2222")
+
     def test_supplier_stays_plain(self):
         for path, values in self._partner_paths(self.user, self.supplier,
                                                 ["phone", "email"]).items():

@@ -4,6 +4,8 @@ place. Pure functions: a value in, its masked text out; empty values come back u
 import datetime
 import re
 
+from odoo.exceptions import UserError
+
 try:
     import phonenumbers
 except ImportError:  # pragma: no cover - phone_validation works without it too
@@ -108,3 +110,18 @@ def mask_text(text, values, mask):
     for value in sorted({value for value in values if value}, key=len, reverse=True):
         text = text.replace(value, mask(value))
     return text
+
+
+def check_not_masked(env, model, vals_list, fnames):
+    """Refuse to save a value that still holds a mask (``***``): a user outside Sensitive
+    Data who edits a masked phone or e-mail would otherwise write the stars over the real
+    value."""
+    for vals in vals_list:
+        for fname in fnames:
+            value = vals.get(fname)
+            if isinstance(value, str) and STAR * 3 in value:
+                raise UserError(env._(
+                    "%(field)s still shows a masked value (%(value)s): type the whole new "
+                    "value, or reveal the current one first.",
+                    field=model._fields[fname]._description_string(env), value=value,
+                ))
