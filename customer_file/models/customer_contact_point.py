@@ -294,6 +294,18 @@ class CustomerContactPoint(models.Model):
                 point.display_name = point._masked(point.display_name)
         return result
 
+    def onchange(self, values, field_names, fields_spec):
+        # A form recomputes the normalized value from the stored one (when the kind or the
+        # customer's country changes): it comes back masked too.
+        result = super().onchange(values, field_names, fields_spec)
+        changed = result.get("value", {})
+        if self._customer_file_masks():
+            mask = MASKS.get(changed.get("kind") or values.get("kind"), masking.mask_handle)
+            for fname in MASKED_FIELDS:
+                if isinstance(changed.get(fname), str):
+                    changed[fname] = mask(changed[fname])
+        return result
+
     def _export_rows(self, fields, *, _is_toplevel_call=True):
         masked = [index for index, path in enumerate(fields)
                   if len(path) == 1 and path[0] in MASKED_FIELDS]

@@ -148,6 +148,15 @@ class TestMasking(TransactionCase):
         mine.write({"phone": "+86 139 0000 2222"})
         self.assertEqual(self.customer.phone, "+86 139 0000 2222")
 
+    def test_a_form_change_sends_the_normalized_value_masked(self):
+        point = self.point.with_user(self.user)
+        result = point.onchange({"kind": "phone"}, ["kind"],
+                                {"kind": {}, "value": {}, "value_normalized": {}})
+        self.assertNotIn("12341234", str(result).replace(" ", ""))
+        for fname in ("value", "value_normalized"):
+            if result["value"].get(fname):
+                self.assertIn("****", result["value"][fname])
+
     def test_supplier_stays_plain(self):
         for path, values in self._partner_paths(self.user, self.supplier,
                                                 ["phone", "email"]).items():
