@@ -34,6 +34,7 @@ class CustomerFileDemoGenerator(models.AbstractModel):
         self._generate_service_records(rnd, owned, today)
         self._generate_interactions(rnd, partners, salespeople, today)
         self._generate_preferences(rnd, partners)
+        self._generate_privacy(rnd, partners, today)
         return partners
 
     def _generate_catalogue(self):
@@ -79,8 +80,35 @@ class CustomerFileDemoGenerator(models.AbstractModel):
                     ],
                 }
             )
-        self._generate_privacy_officer()
         return salespeople
+
+    def _generate_privacy(self, rnd, partners, today):
+        """Retention policies (the job stays off) and data-subject requests: an access
+        request received under the PIPL last week, in progress; an erasure request under the
+        GDPR, overdue; an answered correction."""
+        officer = self._generate_privacy_officer()
+        self.env["customer.retention.policy"].create([
+            {"category": category, "keep_years": years}
+            for category, years in (("interactions", 5), ("service_records", 10),
+                                    ("consent_evidence", 10), ("inactive_customers", 7))
+        ])
+        Request = self.env["customer.data.request"]
+        subjects = rnd.sample(list(partners.filtered(lambda partner: not partner.parent_id)), 3)
+        access = Request.create({
+            "partner_id": subjects[0].id, "request_type": "access", "regulation": "pipl",
+            "received_date": today - timedelta(days=6), "user_id": officer.id,
+        })
+        access.with_user(officer).action_start()
+        Request.create({
+            "partner_id": subjects[1].id, "request_type": "erasure", "regulation": "gdpr",
+            "received_date": today - timedelta(days=35), "user_id": officer.id,
+        })
+        correction = Request.create({
+            "partner_id": subjects[2].id, "request_type": "correction", "regulation": "pipl",
+            "received_date": today - timedelta(days=20), "user_id": officer.id,
+        })
+        correction.with_user(officer).action_done()
+        Request._cron_schedule_overdue_activities()
 
     def _generate_privacy_officer(self):
         """The person who answers data-subject requests and reads the access log."""
