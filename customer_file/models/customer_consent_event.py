@@ -54,6 +54,9 @@ class CustomerConsentEvent(models.Model):
     _order = "event_date desc, id desc"
     _rec_name = "purpose_id"
 
+    # Evidence outlives a deleted contact: deleting a partner with consent events is
+    # refused (archive it, or erase its personal data with a data-subject request).
+    partner_id = fields.Many2one(ondelete="restrict")
     purpose_id = fields.Many2one(
         "customer.consent.purpose", required=True, ondelete="restrict"
     )

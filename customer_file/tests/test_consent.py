@@ -1,7 +1,10 @@
 from datetime import datetime
 
+import psycopg2
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 
 @tagged("post_install", "-at_install")
@@ -50,6 +53,14 @@ class TestConsent(TransactionCase):
             with self.assertRaisesRegex(UserError, "append-only"):
                 event.with_env(env).unlink()
         self.assertEqual(event.action, "granted")
+
+    def test_a_partner_with_consent_evidence_is_not_deleted(self):
+        partner = self.env["res.partner"].create({"name": "Evidence Holder"})
+        event = self._event(partner, "granted")
+        with self.assertRaises((psycopg2.errors.ForeignKeyViolation, UserError)), \
+                mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            partner.unlink()
+        self.assertTrue(event.exists())
 
     def test_recording_logs_a_consent_change_with_its_author(self):
         event = self._event(self.customer, "withdrawn", ip_address="203.0.113.7")
