@@ -1,3 +1,5 @@
+import re
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -677,10 +679,22 @@ class ResPartner(models.Model):
 
     def _search(self, domain, *args, **kwargs):
         if self._customer_file_masks():
-            domain = Domain(domain)
+            domain = Domain(domain).map_conditions(self._customer_file_literal_underscore)
             if any(self._customer_file_is_probe(cond) for cond in domain.iter_conditions()):
                 domain = domain.map_conditions(self._customer_file_restrict_probe)
         return super()._search(domain, *args, **kwargs)
+
+    @api.model
+    def _customer_file_literal_underscore(self, condition):
+        """An exact ``=ilike`` look-up of a masked field keeps its ``_`` literal (e-mails such
+        as john_doe@...): as a wildcard it would let one probe a value letter by letter."""
+        value = condition.value
+        if (condition.field_expr in MASKED_SEARCH_FIELDS
+                and condition.operator in ("=ilike", "=like") and isinstance(value, str)
+                and "%" not in value and "_" in value):
+            return Domain(condition.field_expr, condition.operator,
+                          re.sub(r"(?<!\\)_", r"\\_", value))
+        return condition
 
     @api.model
     def _search_display_name(self, operator, value):

@@ -157,6 +157,22 @@ class TestMasking(TransactionCase):
             if result["value"].get(fname):
                 self.assertIn("****", result["value"][fname])
 
+    def test_exact_lookups_take_the_underscore_literally(self):
+        Partner = self.env["res.partner"].with_user(self.user)
+        self.assertFalse(Partner.search([("email", "=ilike", "al_ce@example.com")]))
+        self.assertEqual(Partner.search([("email", "=ilike", "ALICE@example.com")]),
+                         self.customer)
+        probe = self.env["res.partner"].create({
+            "name": "Underscore", "email": "john_doe@example.com", "customer_rank": 1,
+            "user_id": self.user.id,
+        })
+        self.assertEqual(Partner.search([("email", "=ilike", "john_doe@example.com")]), probe)
+        self.assertEqual(
+            self.env["res.partner"].with_user(self.sensitive).search(
+                [("email", "=ilike", "al_ce@example.com")]),
+            self.customer, "Sensitive Data users keep the wildcard",
+        )
+
     def test_supplier_stays_plain(self):
         for path, values in self._partner_paths(self.user, self.supplier,
                                                 ["phone", "email"]).items():
