@@ -313,8 +313,7 @@ class ResPartner(models.Model):
 
     def export_data(self, fields_to_export):
         result = super().export_data(fields_to_export)
-        customers = self.sudo().filtered(lambda partner: partner.customer_code
-                                         or partner.customer_rank)
+        customers = self.browse(self._customer_file_customer_ids())
         if customers and not self.env.su:
             self.env["customer.access.log"]._log("export", customers, fields_=fields_to_export)
         return result

@@ -31,9 +31,14 @@ class TestAccessLog(TransactionCase):
         self.assertEqual(entry.record_count, 3)
         self.assertEqual(entry.field_names, "name, customer_code")
         self.assertEqual(entry.res_model, "res.partner")
+        contact = self.env["res.partner"].create(
+            {"name": "采购员", "parent_id": self.customers[0].id}
+        )
+        contact.with_user(self.officer).export_data(["name"])
+        self.assertEqual(len(self._entries("export")), 2, "a customer's contact person too")
         supplier = self.env["res.partner"].create({"name": "Supplier"})
         supplier.with_user(self.officer).export_data(["name"])
-        self.assertEqual(len(self._entries("export")), 1, "not a customer: not logged")
+        self.assertEqual(len(self._entries("export")), 2, "not a customer: not logged")
 
     def test_a_bulk_read_beyond_the_threshold_is_logged(self):
         config = self.env["customer.privacy.config"]._for_company(self.env.company)
