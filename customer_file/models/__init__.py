@@ -25,3 +25,5 @@ from . import customer_consent_event
 from . import customer_consent_status
 from . import customer_data_request
 from . import customer_retention_policy
+from . import ir_actions_report
+from . import mail_render_mixin

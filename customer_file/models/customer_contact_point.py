@@ -320,6 +320,12 @@ class CustomerContactPoint(models.Model):
                     line[index] = point._masked(line[index])
         return lines
 
+    def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
+        # As on customers: no sort that tells how two masked values compare.
+        if field_name in MASKED_FIELDS and self._customer_file_masks():
+            return SQL()
+        return super()._order_field_to_sql(alias, field_name, direction, nulls, query)
+
     def _search(self, domain, *args, **kwargs):
         if self._customer_file_masks():
             for condition in Domain(domain).iter_conditions():

@@ -676,6 +676,13 @@ class ResPartner(models.Model):
                         line[index] = MASKED_FIELDS[fname](line[index])
         return lines
 
+    def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
+        # Sorted by a masked value, a list would tell how two customers' hidden values
+        # compare: for users who read them masked, such a sort is dropped.
+        if field_name in MASKED_SEARCH_FIELDS and self._customer_file_masks():
+            return SQL()
+        return super()._order_field_to_sql(alias, field_name, direction, nulls, query)
+
     def _search(self, domain, *args, **kwargs):
         if self._customer_file_masks():
             domain = Domain(domain).map_conditions(self._customer_file_literal_underscore)

@@ -5,6 +5,7 @@ import datetime
 import re
 
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_date
 
 try:
     import phonenumbers
@@ -125,3 +126,66 @@ def check_not_masked(env, model, vals_list, fnames):
                     "value, or reveal the current one first.",
                     field=model._fields[fname]._description_string(env), value=value,
                 ))
+
+
+def mask_values(text, replacements):
+    """``text`` with each plain value of ``replacements`` ({plain: masked}) replaced, the
+    longest first so that a value inside another (an e-mail inside its formatted form) does
+    not leave part of the longer one plain."""
+    if not text or not replacements:
+        return text
+    for plain in sorted(replacements, key=len, reverse=True):
+        text = text.replace(plain, replacements[plain])
+    return text
+
+
+def output_replacements(env, records):
+    """{plain: masked} for the personal values of the customers ``records`` may print: the
+    customers themselves (``records`` on res.partner), or those their many2one fields to
+    res.partner point to, with their commercial entity and its contacts. Empty when the
+    current user reads them plain. Reports and mail templates render field values as they
+    are, so what they produce is masked as text (a handful of queries per rendering, not one
+    per record)."""
+    partner_model = env["res.partner"]
+    if not records or not partner_model._customer_file_masks():
+        return {}
+    records = records.sudo()
+    if records._name == "res.partner":
+        partners = records
+    else:
+        fnames = [
+            name for name, field in records._fields.items()
+            if field.type == "many2one" and field.comodel_name == "res.partner" and field.store
+        ]
+        partners = partner_model.sudo().browse()
+        for fname in fnames:
+            partners |= records[fname]
+    commercial = partners.commercial_partner_id
+    partners = (partners | commercial | commercial.child_ids).sudo()
+    customers = partners.browse(partners._customer_file_customer_ids())
+    if not customers:
+        return {}
+    replacements = {}
+
+    def add(value, mask):
+        # Very short values (an extension, a one-letter handle) would mask unrelated text.
+        if value and len(value.strip()) >= 5:
+            replacements[value] = mask(value)
+
+    for partner in customers:
+        add(partner.phone, mask_phone)
+        add(partner.phone_sanitized, mask_phone)
+        add(partner.email, mask_email)
+        add(partner.email_normalized, mask_email)
+        add(partner.identity_document_number, mask_identifier)
+        if partner.birthdate:
+            masked_date = mask_date(partner.birthdate)
+            add(partner.birthdate.isoformat(), lambda _value, masked=masked_date: masked)
+            add(format_date(env, partner.birthdate), lambda _value, masked=masked_date: masked)
+    points = env["customer.contact.point"].sudo().search(
+        [("partner_id", "in", customers.ids)]
+    )
+    for point in points:
+        add(point.value, point._masked)
+        add(point.value_normalized, point._masked)
+    return replacements
