@@ -30,9 +30,11 @@
         "views/customer_consent_status_views.xml",
         "views/customer_data_request_views.xml",
         "views/customer_retention_policy_views.xml",
+        "views/customer_encrypted_field_views.xml",
         "views/menus.xml",
         "data/ir_filters_data.xml",
         "data/ir_cron_data.xml",
+        "data/customer_encrypted_field_data.xml",
         "data/customer_data_request_data.xml",
     ],
     "demo": [

@@ -27,3 +27,4 @@ from . import customer_data_request
 from . import customer_retention_policy
 from . import ir_actions_report
 from . import mail_render_mixin
+from . import customer_encrypted_field

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools.encryption import EncryptedHtml
+
 
 class CustomerInteraction(models.Model):
     """One touch point with a customer: a call, a visit, a meeting, a message or a social
@@ -30,7 +32,8 @@ class CustomerInteraction(models.Model):
     )
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     summary = fields.Char(required=True)
-    description = fields.Html()
+    # Encrypted at rest while a Privacy Officer has it marked sensitive.
+    description = EncryptedHtml(optional=True)
     user_id = fields.Many2one(
         "res.users", string="Employee", default=lambda self: self.env.user, index=True
     )

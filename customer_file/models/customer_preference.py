@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from ..tools.encryption import EncryptedChar
+
 # Which field carries the value of each preference type.
 VALUE_FIELD = {
     "category": "product_category_id",
@@ -58,7 +60,7 @@ class CustomerPreference(models.Model):
     )
     strength = fields.Integer(default=50, help="How strong or how sure, from 0 to 100.")
     date = fields.Date(required=True, default=fields.Date.context_today)
-    note = fields.Char()
+    note = EncryptedChar(optional=True)  # encrypted while marked sensitive
 
     _strength_range = models.Constraint(
         "CHECK(strength BETWEEN 0 AND 100)", "The strength of a preference is between 0 and 100."

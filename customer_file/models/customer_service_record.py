@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools.encryption import EncryptedText
 from ..tools.job_fields import check_job_fields
 
 SERVICE_STATES = [("received", "Received"), ("in_progress", "In Progress"), ("done", "Done"),
@@ -33,7 +34,8 @@ class CustomerServiceRecord(models.Model):
     received_date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
     returned_date = fields.Date(tracking=True)
     fault_category_id = fields.Many2one("customer.fault.category", tracking=True)
-    fault_description = fields.Text()
+    # Encrypted at rest while a Privacy Officer has them marked sensitive.
+    fault_description = EncryptedText(optional=True)
     method = fields.Selection(
         [("repair", "Repair"), ("replace", "Replace"), ("refund", "Refund"),
          ("advice", "Advice")],
@@ -43,7 +45,7 @@ class CustomerServiceRecord(models.Model):
     cost = fields.Monetary(string="Cost to Us", currency_field="currency_id")
     price = fields.Monetary(string="Price Charged", currency_field="currency_id")
     technician_id = fields.Many2one("res.users", default=lambda self: self.env.user, tracking=True)
-    outcome = fields.Text()
+    outcome = EncryptedText(optional=True)
     under_warranty = fields.Boolean(related="owned_product_id.under_warranty")
     state = fields.Selection(
         SERVICE_STATES, required=True, default="received", readonly=True, tracking=True,

@@ -57,7 +57,7 @@ class ResPartner(models.Model):
         AGE_BANDS, compute="_compute_age", store=True, copy=False, groups=USER,
         help="Refreshed every day from the birthdate.",
     )
-    occupation = fields.Char(groups=USER)
+    occupation = EncryptedChar(groups=USER, optional=True)  # encrypted while marked sensitive
     income_band = fields.Selection(
         [("low", "Low"), ("lower_middle", "Lower middle"), ("middle", "Middle"),
          ("upper_middle", "Upper middle"), ("high", "High")],

@@ -34,6 +34,7 @@ PUBLIC_METHODS = {
     ("customer.data.request", "action_erase_subject_data"): PRIVACY,
     ("customer.retention.policy", "action_preview"): PRIVACY,
     ("customer.retention.policy", "action_open_records"): PRIVACY,
+    ("customer.encrypted.field", "action_encrypt_now"): PRIVACY,
     ("customer.service.record", "action_start"): RECORD,
     ("customer.service.record", "action_done"): RECORD,
     ("customer.service.record", "action_cancel"): RECORD,

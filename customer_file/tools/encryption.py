@@ -20,6 +20,7 @@ decrypt.
 
 import base64
 import binascii
+import collections.abc
 import hashlib
 import hmac
 import os
@@ -171,15 +172,19 @@ class Ciphertext(str):
     __slots__ = ()
 
 
-class EncryptedChar(fields.Char):
-    """A Char stored as an AES-GCM token, with a companion keyed-hash column for exact search.
+class _Encrypted:
+    """What the encrypted field types share: the column holds AES-GCM tokens.
 
     ``hash_field``: name of a stored Char field holding the keyed hash (the model computes it
-    with :func:`search_hash`). Code with the key reads and writes plaintext; the column holds
-    tokens only; searching supports ``=``, ``!=``, ``in`` and ``not in`` through the hash.
+    with :func:`search_hash`); searching supports ``=``, ``!=``, ``in`` and ``not in`` through
+    it. Without one, only emptiness can be searched. ``optional``: the field is encrypted only
+    while a Privacy Officer has it marked (``customer.encrypted.field``); unmarked, it is a
+    plain field (tokens written while it was marked still decrypt). Code with the key reads
+    and writes plaintext.
     """
 
     hash_field = None
+    optional = False
     encrypted = True
 
     def _setup_attrs__(self, model_class, name):
@@ -188,12 +193,18 @@ class EncryptedChar(fields.Char):
             f"{self}: encrypted fields cannot be translated or company-dependent"
         return result
 
+    def _encrypting(self, env):
+        """Whether values written now are encrypted."""
+        return not self.optional or env["customer.encrypted.field"]._is_marked(
+            self.model_name, self.name
+        )
+
     # Tokens are random: sorting and grouping by them means nothing.
     def _description_sortable(self, env):
-        return False
+        return not self._encrypting(env) and super()._description_sortable(env)
 
     def _description_groupable(self, env):
-        return False
+        return not self._encrypting(env) and super()._description_groupable(env)
 
     def _keyring(self, env):
         return Keyring.from_server(env)
@@ -202,7 +213,7 @@ class EncryptedChar(fields.Char):
         if isinstance(value, Ciphertext):
             return value
         value = super().convert_to_cache(value, record, validate)
-        if validate and value:
+        if validate and value and self._encrypting(record.env):
             # Refuse early (at assignment) rather than at flush: nothing is ever written
             # without the key.
             self._keyring(record.env).check()
@@ -215,7 +226,7 @@ class EncryptedChar(fields.Char):
 
     def convert_to_record(self, value, record):
         if isinstance(value, Ciphertext):
-            return self._keyring(record.env).decrypt(value, aad(record._name, self.name))
+            value = self._keyring(record.env).decrypt(value, aad(record._name, self.name))
         return super().convert_to_record(value, record)
 
     def convert_to_column_insert(self, value, record, values=None, validate=True):
@@ -224,21 +235,38 @@ class EncryptedChar(fields.Char):
         value = self.convert_to_column(value, record, values, validate)
         if value is None or value == "":
             return None
-        return self._keyring(record.env).encrypt(value, aad(record._name, self.name))
+        if not self._encrypting(record.env):
+            return value
+        return self._keyring(record.env).encrypt(str(value), aad(record._name, self.name))
 
     def condition_to_sql(self, field_expr, operator, value, model, alias, query):
+        if not self._encrypting(model.env):
+            return super().condition_to_sql(field_expr, operator, value, model, alias, query)
         model._check_field_access(self, "read")
         if operator in ("=", "!="):
             operator, value = ("in" if operator == "=" else "not in"), [value]
-        if operator not in ("in", "not in") or field_expr != self.name or not self.hash_field:
+        # The ORM hands ``in`` values over as a set (OrderedSet) or a list; a subquery is none.
+        values = [value] if isinstance(value, str) else list(value) \
+            if isinstance(value, (list, tuple, collections.abc.Set)) else None
+        if (operator in ("in", "not in") and field_expr == self.name and values is not None
+                and all(v in (False, None, "") for v in values)):
+            # Whether there is a value at all is no secret: retention and data requests
+            # look for records that hold one.
+            column = model._field_to_sql(alias, self.name, query)
+            return SQL("%s IS NULL" if operator == "in" else "%s IS NOT NULL", column)
+        if operator not in ("in", "not in") or field_expr != self.name or values is None:
             raise UserError(model.env._(
                 "%(field)s is encrypted: it can only be searched by its exact value "
                 "(=, !=, in, not in).", field=self._description_string(model.env),
             ))
-        value = [value] if isinstance(value, str) else list(value)
+        if not self.hash_field:
+            raise UserError(model.env._(
+                "%(field)s is encrypted: it can only be searched for being set or empty.",
+                field=self._description_string(model.env),
+            ))
         keyring = self._keyring(model.env)
-        hashes = tuple(keyring.search_hash(v) for v in value if v not in (False, None, ""))
-        with_null = len(hashes) < len(value)
+        hashes = tuple(keyring.search_hash(v) for v in values if v not in (False, None, ""))
+        with_null = len(hashes) < len(values)
         column = model._field_to_sql(alias, self.hash_field, query)
         if operator == "in":
             parts = [SQL("%s IN %s", column, hashes)] if hashes else []
@@ -251,6 +279,18 @@ class EncryptedChar(fields.Char):
         return SQL("(%s)", SQL(" AND ").join(parts)) if parts else SQL("TRUE")
 
 
+class EncryptedChar(_Encrypted, fields.Char):
+    """A Char stored as an AES-GCM token (see :class:`_Encrypted`)."""
+
+
+class EncryptedText(_Encrypted, fields.Text):
+    """A Text stored as an AES-GCM token (see :class:`_Encrypted`)."""
+
+
+class EncryptedHtml(_Encrypted, fields.Html):
+    """An Html stored as an AES-GCM token of its sanitized value (see :class:`_Encrypted`)."""
+
+
 def encrypted_fields(registry):
     """(model name, field) of every stored encrypted field of the registry."""
     for model_name in sorted(registry):
@@ -258,7 +298,7 @@ def encrypted_fields(registry):
         if model._abstract or not model._auto:
             continue
         for field in model._fields.values():
-            if isinstance(field, EncryptedChar) and field.store and field.model_name == model_name:
+            if isinstance(field, _Encrypted) and field.store and field.model_name == model_name:
                 yield model_name, field
 
 
@@ -310,28 +350,71 @@ def rotate_column(cr, keyring, table, column, model_name, field_name, hash_colum
     return done
 
 
-def rotate_keys(env, batch_size=10_000, commit=None, max_batches=None, log=None):
-    """Re-encrypt every encrypted field of the database under the current key (see
-    :func:`rotate_column`); logs one ``key_rotation`` entry per field with the count."""
+def decrypt_column(cr, keyring, table, column, model_name, field_name, batch_size=10_000,
+                   commit=None, max_batches=None):
+    """Write back as plaintext every token of ``table.column`` (a field no longer marked
+    sensitive), in batches like :func:`rotate_column`. Returns the number of values
+    rewritten."""
+    field_aad = aad(model_name, field_name)
+    table_sql, column_sql = SQL.identifier(table), SQL.identifier(column)
+    done = batches = last_id = 0
+    while max_batches is None or batches < max_batches:
+        cr.execute(SQL(
+            "SELECT id, %s FROM %s WHERE id > %s AND %s LIKE %s ORDER BY id LIMIT %s",
+            column_sql, table_sql, last_id, column_sql, PREFIX + "%", batch_size,
+        ))
+        rows = cr.fetchall()
+        if not rows:
+            break
+        last_id = rows[-1][0]
+        ids = [record_id for record_id, _token in rows]
+        plain = [keyring.decrypt(token, field_aad) for _record_id, token in rows]
+        cr.execute(SQL(
+            "UPDATE %s AS t SET %s = v.plain "
+            "FROM unnest(%s::int[], %s::text[]) AS v(id, plain) WHERE t.id = v.id",
+            table_sql, column_sql, ids, plain,
+        ))
+        done += len(rows)
+        batches += 1
+        if commit:
+            commit()
+    return done
+
+
+def rotate_keys(env, batch_size=10_000, commit=None, max_batches=None, log=None, only=None):
+    """Bring every encrypted field of the database to its state: the values of the fields
+    encrypted now re-encrypted under the current key (see :func:`rotate_column`), those of
+    optional fields no longer marked sensitive decrypted (:func:`decrypt_column`); logs one
+    ``key_rotation`` entry per field with the count. ``only``: (model name, field name)
+    pairs to limit the run to."""
     keyring = Keyring.from_server(env).check()
     total = 0
     for model_name, field in encrypted_fields(env.registry):
+        if only is not None and (model_name, field.name) not in only:
+            continue
         model = env[model_name]
         model.flush_model()
-        count = rotate_column(
-            env.cr, keyring, model._table, field.name, model_name, field.name,
-            hash_column=field.hash_field, batch_size=batch_size, commit=commit,
-            max_batches=max_batches,
-        )
+        if field._encrypting(env):
+            count = rotate_column(
+                env.cr, keyring, model._table, field.name, model_name, field.name,
+                hash_column=field.hash_field, batch_size=batch_size, commit=commit,
+                max_batches=max_batches,
+            )
+            done = f"re-encrypted under key {keyring.current_id}"
+        else:
+            count = decrypt_column(
+                env.cr, keyring, model._table, field.name, model_name, field.name,
+                batch_size=batch_size, commit=commit, max_batches=max_batches,
+            )
+            done = "decrypted (no longer marked sensitive)"
         fnames = [field.name] + ([field.hash_field] if field.hash_field else [])
         model.invalidate_model(fnames)
         if log:
-            log(f"{model_name}.{field.name}: {count} values re-encrypted under key "
-                f"{keyring.current_id}")
+            log(f"{model_name}.{field.name}: {count} values {done}")
         if count:
             env["customer.access.log"]._log(
                 "key_rotation", model, fields_=[field.name], count=count,
-                reason=f"key {keyring.current_id}",
+                reason=f"{count} values {done}",
             )
             if commit:
                 commit()
