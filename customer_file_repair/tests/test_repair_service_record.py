@@ -57,6 +57,15 @@ class TestRepairServiceRecord(TransactionCase):
         repair.partner_id = self.customer
         self.assertEqual(self._record_of(repair).partner_id, self.customer)
 
+    def test_the_record_follows_the_repairs_customer(self):
+        repair = self._repair(partner_id=self.customer.id)
+        other = self.env["res.partner"].create({"name": "Li Na", "customer_rank": 1})
+        repair.partner_id = other
+        self.assertEqual(self._record_of(repair).partner_id, other)
+        repair.partner_id = False
+        self.assertEqual(self._record_of(repair).partner_id, other,
+                         "the service stays in the file of the customer it was done for")
+
     def test_the_record_follows_the_repair_states(self):
         repair = self._repair(partner_id=self.customer.id)
         record = self._record_of(repair)

@@ -30,6 +30,8 @@ class CustomerOwnedProduct(models.Model):
         self.env["stock.move.line"].flush_model()
         self.env["stock.move"].flush_model(["partner_id", "sale_line_id"])
         self.env["stock.picking"].flush_model(["partner_id"])
+        self.env["res.partner"].flush_model(["tz", "commercial_partner_id"])
+        self.env["res.company"].flush_model(["partner_id"])
         return self.env.execute_query_dict(SQL(
             """
             WITH movement AS (

@@ -83,6 +83,20 @@ class TestDeliveredSerials(TransactionCase):
         self.assertEqual(len(self.Owned.search([("product_id", "=", self.product.id)])), 2,
                          "syncing again never registers a unit twice")
 
+    def test_the_purchase_date_is_the_delivery_day_in_the_companys_time_zone(self):
+        lot = self._lots("SN-TZ1")
+        picking = self._move(self.customer, lot)
+        self._units(lot).unlink()
+        picking.move_line_ids.date = fields.Datetime.to_datetime("2026-03-01 17:30:00")
+        self.env.company.partner_id.tz = "Asia/Shanghai"
+        self.Owned._sync_lots(lot)
+        self.assertEqual(self._units(lot).purchase_date, fields.Date.to_date("2026-03-02"),
+                         "01:30 on 2 March in Shanghai")
+        self.env.company.partner_id.tz = "America/New_York"
+        self._units(lot).unlink()
+        self.Owned._sync_lots(lot)
+        self.assertEqual(self._units(lot).purchase_date, fields.Date.to_date("2026-03-01"))
+
     def test_the_unit_the_sale_registered_takes_the_serial(self):
         self.product.customer_file_track_owned = True
         lot = self._lots("SN-S1")
