@@ -13,6 +13,7 @@ REPO = Path(__file__).resolve().parent.parent
 ADDONS = (
     "customer_file", "customer_file_segmentation", "customer_file_feedback", "customer_file_pos",
     "customer_file_segmentation_mailing", "customer_file_feedback_segmentation",
+    "customer_file_repair", "customer_file_stock",
 )
 SECTIONS = (("DESCRIPTION.md", None), ("CONFIGURE.md", "Configuration"), ("USAGE.md", "Usage"))
 

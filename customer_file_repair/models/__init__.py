@@ -1,0 +1,2 @@
+from . import customer_service_record
+from . import repair_order
