@@ -26,12 +26,13 @@ class TestPurchaseConcurrency(TransactionCase):
         })
 
     def test_two_tills_never_wait_for_each_other(self):
+        # Real connections of their own: what they do must be committed to be seen.
         database = db_connect(self.env.cr.dbname)
         with closing(database.cursor()) as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             partner_id = env["res.partner"].create({"name": "Walk-in (concurrency test)"}).id
             self._line(env, partner_id, "earlier")
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
         try:
             with closing(database.cursor()) as till_a, closing(database.cursor()) as till_b:
                 env_a = api.Environment(till_a, SUPERUSER_ID, {})
@@ -62,4 +63,4 @@ class TestPurchaseConcurrency(TransactionCase):
                     "DELETE FROM res_partner WHERE id = %(id)s",
                     id=partner_id,
                 ))
-                cr.commit()
+                cr.commit()  # pylint: disable=invalid-commit
