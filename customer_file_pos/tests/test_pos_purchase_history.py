@@ -1,5 +1,6 @@
 from odoo.tests import tagged
 
+from odoo.addons.customer_file.tests.common import run_migration
 from odoo.addons.point_of_sale.tests.common import TestPoSCommon
 
 
@@ -87,3 +88,20 @@ class TestPosPurchaseHistory(TestPoSCommon):
         order = orders["00100-010-0007"]
         order.date_order = "2026-06-30 20:00:00"  # 08:00 on 1 July in Auckland
         self.assertEqual(str(self._lines().date), "2026-07-01")
+
+    def test_1_1_0_recuts_pos_dates_in_the_company_time_zone(self):
+        orders = self._create_orders([
+            {"pos_order_lines_ui_args": [(self.product, 1)], "payments": [(self.cash_pm1, 100)],
+             "customer": self.customer, "uuid": "00100-010-0008"},
+        ])
+        orders["00100-010-0008"].date_order = "2026-06-30 20:00:00"
+        self.assertEqual(str(self._lines().date), "2026-06-30")
+        self.env.company.partner_id.tz = "Pacific/Auckland"
+        run_migration(self.env, "customer_file_pos", "19.0.1.1.0")
+        self.assertEqual(str(self._lines().date), "2026-07-01")
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT date::text, SUM(amount) FROM customer_purchase_day"
+            " WHERE commercial_partner_id = %s GROUP BY date", [self.customer.id],
+        )
+        self.assertEqual(self.env.cr.fetchall(), [("2026-07-01", 100)])
