@@ -39,6 +39,7 @@ class CustomerPurchaseBackfill(models.Model):
         string="Next Id", readonly=True,
         help="Rows of the current source's table from this id on are still to be read.",
     )
+    first_id = fields.Integer(string="First Id of the Source", readonly=True)
     max_id = fields.Integer(string="Last Id of the Source", readonly=True)
     progress = fields.Float(
         compute="_compute_progress", help="Share of the current source read (percent)."
@@ -52,13 +53,16 @@ class CustomerPurchaseBackfill(models.Model):
     batch_count = fields.Integer(string="Batches", readonly=True)
     date_done = fields.Datetime(string="Finished", readonly=True)
 
-    @api.depends("last_id", "max_id", "state")
+    @api.depends("first_id", "last_id", "max_id", "state")
     def _compute_progress(self):
         for run in self:
+            span = run.max_id - run.first_id + 1
             if run.state == "done":
                 run.progress = 100.0
+            elif run.max_id and span > 0:
+                run.progress = min(100.0, 100.0 * (run.last_id - run.first_id) / span)
             else:
-                run.progress = min(100.0, 100.0 * run.last_id / run.max_id) if run.max_id else 0.0
+                run.progress = 0.0
 
     @api.model
     def action_rebuild_purchase_history(self):
@@ -163,12 +167,15 @@ class CustomerPurchaseBackfill(models.Model):
     def _next_source(self, sources, current):
         position = sources.index(current) + 1 if current else 0
         if position >= len(sources):
-            self.write({"current_source": False, "last_id": 0, "max_id": 0})
+            self.write({"current_source": False, "first_id": 0, "last_id": 0, "max_id": 0})
             return
         name = sources[position]
         table = self.env["customer.purchase.line"]._backfill_sources()[name][0]
-        max_id = self.env.execute_query(SQL("SELECT MAX(id) FROM %s", SQL.identifier(table)))
-        self.write({"current_source": name, "last_id": 0, "max_id": max_id[0][0] or 0})
+        low, high = self.env.execute_query(SQL(
+            "SELECT MIN(id), MAX(id) FROM %s", SQL.identifier(table)
+        ))[0]
+        self.write({"current_source": name, "first_id": low or 0, "last_id": low or 0,
+                    "max_id": high or 0})
 
     def _finish(self):
         """Compact the daily summary, recompute favourite categories of every buyer."""

@@ -149,6 +149,7 @@ class TestPurchaseSources(TestSaleCommon):
         # Interrupted after one batch of 10 ids, then resumed where it stopped.
         self.assertFalse(run._run(batch_size=10, max_batches=1))
         self.assertEqual((run.state, run.batch_count), ("running", 1))
+        self.assertLess(run.progress, 100.0)
         self.assertTrue(run._run(batch_size=10))
         self.assertEqual(run.state, "done")
         self.assertEqual(run.progress, 100.0)
