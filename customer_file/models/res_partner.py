@@ -278,6 +278,7 @@ class ResPartner(models.Model):
         positive = (operator == "in") == (True in value)
         return [("identity_document_hash", "in" if positive else "not in", duplicates)]
 
+    @api.depends_context("company")
     def _compute_purchase_currency_id(self):
         self.purchase_currency_id = self.env.company.currency_id
 

@@ -267,6 +267,11 @@ class TestPurchaseSources(TestSaleCommon):
                       company_id=other.id, currency_id=other.currency_id.id)
         mine = self.customer.with_company(self.env.company)
         theirs = self.customer.with_company(other)
+        # Read in one go, without invalidation between the companies.
+        self.assertEqual(
+            [(partner.purchase_currency_id, partner.lifetime_spend) for partner in (mine, theirs)],
+            [(self.env.company.currency_id, 500.0), (other.currency_id, 1600.0)],
+        )
         self.assertEqual(self._totals(mine), (1, 500.0))
         self.assertEqual(mine.purchase_currency_id, self.env.company.currency_id)
         self.assertEqual(self._totals(theirs), (1, 1600.0))
