@@ -122,12 +122,14 @@ def add_orders(env, company, count, today):
           FROM (SELECT DISTINCT commercial_partner_id AS partner_id
                   FROM customer_purchase_line TABLESAMPLE SYSTEM (1)
                  LIMIT %s) sample
-        RETURNING commercial_partner_id
+        RETURNING id, commercial_partner_id
         """,
         [company.id, today, count],
     )
-    partner_ids = [row[0] for row in env.cr.fetchall()]
-    # What confirming the orders does: their customers' totals and daily rows follow.
+    rows = env.cr.fetchall()
+    partner_ids = [row[1] for row in rows]
+    # What confirming the orders does: the daily rows follow by delta, then the totals.
+    env["customer.purchase.day"]._append_lines([row[0] for row in rows])
     env["res.partner"]._refresh_purchase_aggregates(partner_ids)
     return len(partner_ids)
 

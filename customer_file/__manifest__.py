@@ -2,7 +2,7 @@
     "name": "Customer File",
     "summary": "A complete customer file on contacts: profile, purchases, owned products, "
     "service, preferences, interactions, consent and access control",
-    "version": "19.0.1.5.0",
+    "version": "19.0.1.6.0",
     "category": "Sales/CRM",
     "author": "Customer File",
     "license": "LGPL-3",
@@ -16,6 +16,7 @@
         "data/customer_fault_category_data.xml",
         "data/customer_consent_purpose_data.xml",
         "views/customer_purchase_line_views.xml",
+        "views/customer_purchase_backfill_views.xml",
         "views/customer_contact_point_views.xml",
         "views/customer_owned_product_views.xml",
         "views/customer_service_record_views.xml",
@@ -37,6 +38,7 @@
         "data/customer_encrypted_field_data.xml",
         "data/customer_data_request_data.xml",
     ],
+    "post_init_hook": "post_init_hook",
     "demo": [
         "demo/customer_file_demo.xml",
     ],

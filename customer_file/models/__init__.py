@@ -5,6 +5,8 @@ from . import customer_privacy_config
 from . import customer_tag
 from . import customer_purchase_line
 from . import customer_purchase_day
+from . import customer_purchase_backfill
+from . import res_company
 from . import customer_contact_point
 from . import customer_fault_category
 from . import customer_owned_product

@@ -143,40 +143,46 @@ class CustomerPreference(models.Model):
             company=company_of_partner, audit=audit, ids=partner_ids,
             share=CATEGORY_SHARE_THRESHOLD,
         ))
-        # Price band: the customer's average unit price against the quartiles of all sales.
+        # Price band: the customer's average unit price against the quartiles of all sales,
+        # per company: amounts are in each company's currency, so bands are never mixed
+        # across currencies (a customer of two companies has a band in each).
         self.env.cr.execute(SQL(
             """
             WITH unit_prices AS (
-                SELECT commercial_partner_id AS partner_id, amount / quantity AS unit_price
+                SELECT commercial_partner_id AS partner_id, company_id,
+                       amount / quantity AS unit_price
                   FROM customer_purchase_line
                  WHERE is_refund IS NOT TRUE AND quantity > 0 AND amount > 0
             ),
+            customers AS (
+                SELECT partner_id, company_id, AVG(unit_price) AS unit_price
+                  FROM unit_prices
+                 WHERE partner_id = ANY(%(ids)s)
+                 GROUP BY partner_id, company_id
+            ),
             bounds AS (
-                SELECT percentile_cont(0.25) WITHIN GROUP (ORDER BY unit_price) AS q1,
+                SELECT company_id,
+                       percentile_cont(0.25) WITHIN GROUP (ORDER BY unit_price) AS q1,
                        percentile_cont(0.75) WITHIN GROUP (ORDER BY unit_price) AS q3,
                        percentile_cont(0.95) WITHIN GROUP (ORDER BY unit_price) AS p95
                   FROM unit_prices
-            ),
-            customers AS (
-                SELECT partner_id, AVG(unit_price) AS unit_price
-                  FROM unit_prices
-                 WHERE partner_id = ANY(%(ids)s)
-                 GROUP BY partner_id
+                 WHERE company_id IN (SELECT company_id FROM customers)
+                 GROUP BY company_id
             )
             INSERT INTO customer_preference
                    (partner_id, commercial_partner_id, company_id, preference_type, price_band,
                     source, strength, date, create_uid, create_date, write_uid, write_date)
-            SELECT customers.partner_id, customers.partner_id, %(company)s, 'price_band',
+            SELECT customers.partner_id, customers.partner_id, customers.company_id,
+                   'price_band',
                    CASE WHEN customers.unit_price >= bounds.p95 THEN 'luxury'
                         WHEN customers.unit_price >= bounds.q3 THEN 'premium'
                         WHEN customers.unit_price >= bounds.q1 THEN 'mid_range'
                         ELSE 'budget' END,
                    'inferred', 60, CURRENT_DATE, %(audit)s
               FROM customers
-              CROSS JOIN bounds
-              JOIN res_partner partner ON partner.id = customers.partner_id
+              JOIN bounds ON bounds.company_id = customers.company_id
             """,
-            company=company_of_partner, audit=audit, ids=partner_ids,
+            audit=audit, ids=partner_ids,
         ))
         # Buys at launch: most purchases soon after the product appeared.
         self.env.cr.execute(SQL(

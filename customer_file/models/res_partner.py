@@ -122,22 +122,31 @@ class ResPartner(models.Model):
     contact_time_to = fields.Float(string="Contact Until", groups=USER,
                                    help="Hour of day, e.g. 18 for 18:00")
 
-    # Purchase aggregates, written set-based by _refresh_purchase_aggregates
-    first_purchase_date = fields.Date(string="Customer Since", readonly=True, copy=False,
-                                      groups=USER)
-    last_purchase_date = fields.Date(readonly=True, copy=False, groups=USER)
-    purchase_order_count = fields.Integer(string="Orders", readonly=True, copy=False,
-                                          groups=USER)
+    # Purchase totals: read from the daily summary (customer.purchase.day) for the current
+    # company, in its currency; a user never sees the figures of another company.
+    first_purchase_date = fields.Date(
+        string="Customer Since", compute="_compute_purchase_totals",
+        search="_search_first_purchase_date", groups=USER,
+    )
+    last_purchase_date = fields.Date(compute="_compute_purchase_totals",
+                                     search="_search_last_purchase_date", groups=USER)
+    purchase_order_count = fields.Integer(
+        string="Orders", compute="_compute_purchase_totals",
+        search="_search_purchase_order_count", groups=USER,
+    )
     lifetime_spend = fields.Monetary(
-        readonly=True, copy=False, groups=USER, currency_field="purchase_currency_id",
-        help="Net of refunds, untaxed.",
+        compute="_compute_purchase_totals", search="_search_lifetime_spend", groups=USER,
+        currency_field="purchase_currency_id",
+        help="Net of refunds, untaxed, in the current company's currency.",
     )
     spend_12m = fields.Monetary(
-        string="Spend (12 months)", readonly=True, copy=False, groups=USER,
+        string="Spend (12 months)", compute="_compute_purchase_totals",
+        search="_search_spend_12m", groups=USER, currency_field="purchase_currency_id",
+    )
+    average_order_value = fields.Monetary(
+        compute="_compute_purchase_totals", search="_search_average_order_value", groups=USER,
         currency_field="purchase_currency_id",
     )
-    average_order_value = fields.Monetary(readonly=True, copy=False, groups=USER,
-                                          currency_field="purchase_currency_id")
     favourite_category_ids = fields.Many2many(
         "product.category",
         "res_partner_favourite_category_rel",
@@ -269,9 +278,115 @@ class ResPartner(models.Model):
         positive = (operator == "in") == (True in value)
         return [("identity_document_hash", "in" if positive else "not in", duplicates)]
 
+    @api.depends_context("company")
     def _compute_purchase_currency_id(self):
+        self.purchase_currency_id = self.env.company.currency_id
+
+    @api.depends_context("company")
+    def _compute_purchase_totals(self):
+        totals = self.env["customer.purchase.day"]._totals(
+            [pid for pid in self.ids if pid], self.env.company
+        )
         for partner in self:
-            partner.purchase_currency_id = (partner.company_id or self.env.company).currency_id
+            first, last, orders, spend, spend_12m = totals.get(
+                partner.id, (False, False, 0, 0.0, 0.0)
+            )
+            partner.first_purchase_date = first
+            partner.last_purchase_date = last
+            partner.purchase_order_count = orders
+            partner.lifetime_spend = spend
+            partner.spend_12m = spend_12m
+            partner.average_order_value = spend / orders if orders else 0.0
+
+    def _search_first_purchase_date(self, operator, value):
+        return self._search_purchase_total("first_purchase_date", operator, value)
+
+    def _search_last_purchase_date(self, operator, value):
+        return self._search_purchase_total("last_purchase_date", operator, value)
+
+    def _search_purchase_order_count(self, operator, value):
+        return self._search_purchase_total("purchase_order_count", operator, value)
+
+    def _search_lifetime_spend(self, operator, value):
+        return self._search_purchase_total("lifetime_spend", operator, value)
+
+    def _search_spend_12m(self, operator, value):
+        return self._search_purchase_total("spend_12m", operator, value)
+
+    def _search_average_order_value(self, operator, value):
+        return self._search_purchase_total("average_order_value", operator, value)
+
+    def _search_purchase_total(self, fname, operator, value):
+        """Customers whose total of the current company compares so with ``value``: one
+        query over the company's daily summary (customers without purchases have no date
+        and zero amounts)."""
+        self._check_field_access(self._fields[fname], "read")
+        company = self.env.company
+        expressions = {
+            "first_purchase_date": "MIN(date) FILTER (WHERE NOT is_refund)",
+            "last_purchase_date": "MAX(date) FILTER (WHERE NOT is_refund)",
+            "purchase_order_count": "COALESCE(SUM(document_count) FILTER (WHERE NOT is_refund), 0)",
+            "lifetime_spend": "COALESCE(SUM(amount), 0)",
+            "spend_12m": "COALESCE(SUM(amount) FILTER (WHERE date > %(since)s), 0)",
+            "average_order_value": "COALESCE(SUM(amount) / NULLIF(SUM(document_count)"
+                                   " FILTER (WHERE NOT is_refund), 0), 0)",
+        }
+        is_date = fname in ("first_purchase_date", "last_purchase_date")
+        empty = None if is_date else 0
+
+        def normal(item):
+            if item is False or item is None:
+                return empty
+            return fields.Date.to_date(item) if is_date else item
+
+        if operator in ("in", "not in"):
+            values = [normal(item) for item in value]
+            listed = [item for item in values if item is not None]
+            condition = SQL("value = ANY(%s)", listed)
+            if None in values:
+                condition = SQL("(%s OR value IS NULL)", condition)
+            matches_empty = empty in values
+            if operator == "not in":
+                condition = SQL("NOT COALESCE(%s, FALSE)", condition)
+                matches_empty = not matches_empty
+        elif operator in ("<", "<=", ">", ">="):
+            bound = normal(value)
+            condition = SQL("value %s %s", SQL(operator), bound)
+            matches_empty = empty is not None and bound is not None and {
+                "<": empty < bound, "<=": empty <= bound,
+                ">": empty > bound, ">=": empty >= bound,
+            }[operator]
+        else:
+            return NotImplemented
+        owners = SQL(
+            """
+            WITH days AS (
+                SELECT commercial_partner_id AS owner_id, date, is_refund, document_count,
+                       amount
+                  FROM customer_purchase_day
+                 WHERE company_id = %(company)s AND date <= %(today)s
+                UNION ALL
+                SELECT partner_id, date, is_refund, document_count, amount
+                  FROM customer_purchase_day
+                 WHERE partner_id <> commercial_partner_id
+                   AND company_id = %(company)s AND date <= %(today)s
+            )
+            SELECT owner_id FROM (
+                SELECT owner_id, %(expression)s AS value FROM days GROUP BY owner_id
+            ) totals
+             WHERE %(condition)s
+            """,
+            company=company.id,
+            today=company._customer_file_today(),
+            expression=SQL(expressions[fname], since=company._customer_file_year_ago())
+            if fname == "spend_12m" else SQL(expressions[fname]),
+            condition=condition if not matches_empty else SQL("NOT COALESCE(%s, FALSE)",
+                                                               condition),
+        )
+        operator_sql = SQL("NOT IN") if matches_empty else SQL("IN")
+        return Domain.custom(to_sql=lambda model, alias, query: SQL(
+            "%s %s (%s)", SQL.identifier(alias, "id"), operator_sql, owners,
+        ))
 
     def _compute_contact_point_count(self):
         counts = dict(self.env["customer.contact.point"]._read_group(
@@ -397,7 +512,9 @@ class ResPartner(models.Model):
 
     @api.model
     def _cron_refresh_ages_and_recent_spend(self):
-        """Daily: ages move on birthdays and the 12-month spend window slides."""
+        """Daily: ages move on birthdays; favourite categories of recent buyers follow their
+        purchases; the daily purchase summary is compacted. (The 12-month spend is read
+        live from the summary with each company's today.)"""
         self.flush_model(["birthdate", "age", "age_band"])
         age = SQL("date_part('year', age(CURRENT_DATE, birthdate))::int")
         self.env.cr.execute(SQL(
@@ -410,11 +527,13 @@ class ResPartner(models.Model):
             age=age, band=self._age_band_case(age),
         ))
         self.invalidate_model(["age", "age_band"])
+        # Favourite categories of the customers who bought or returned something lately.
         partner_ids = [row[0] for row in self.env.execute_query(SQL(
-            "SELECT id FROM res_partner WHERE spend_12m <> 0 OR last_purchase_date"
-            " >= CURRENT_DATE - INTERVAL '13 months'"
+            "SELECT DISTINCT unnest(ARRAY[partner_id, commercial_partner_id])"
+            "  FROM customer_purchase_line WHERE write_date >= NOW() - INTERVAL '2 days'"
         ))]
-        self._refresh_purchase_totals(partner_ids)
+        self._refresh_favourite_categories(partner_ids)
+        self.env["customer.purchase.day"]._compact()
 
     def action_open_purchase_history(self):
         check_group(self.env, USER)
@@ -454,13 +573,15 @@ class ResPartner(models.Model):
         # A contact changing company takes its purchases from one company's totals to another's.
         before = set(self.commercial_partner_id.ids)
         result = super().write(vals)
-        self._refresh_purchase_aggregates(before | set(self.commercial_partner_id.ids))
+        self._recompute_purchase_history(
+            before | set(self.commercial_partner_id.ids) | set(self.ids)
+        )
         return result
 
     def _assign_customer_codes(self, buyers_only=False):
         """Give commercial entities without a code the next codes of the sequence, in SQL."""
         sequence = self.env.ref("customer_file.sequence_customer_code").sudo()
-        self.flush_model(["customer_code", "parent_id", "purchase_order_count"])
+        self.flush_model(["customer_code", "parent_id"])
         self.env.cr.execute(SQL(
             """
             UPDATE res_partner partner
@@ -479,74 +600,56 @@ class ResPartner(models.Model):
             pg_sequence=f"ir_sequence_{sequence.id:03d}",
             padding=sequence.padding,
             ids=self.ids,
-            buyers=SQL("AND purchase_order_count > 0" if buyers_only else ""),
+            buyers=SQL(
+                "AND EXISTS (SELECT 1 FROM customer_purchase_day day"
+                " WHERE day.commercial_partner_id = res_partner.id AND NOT day.is_refund)"
+                if buyers_only else ""
+            ),
         ))
         self.invalidate_model(["customer_code"])
 
     @api.model
     def _refresh_purchase_aggregates(self, partner_ids):
-        """The purchase lines of these partners changed: refresh what is derived from them.
+        """The purchase lines of these partners changed and the daily summary follows (by
+        delta, see customer.purchase.day): the totals read from it are current again, new
+        buyers get their customer code. Constant time whatever the customers' history:
+        nothing here reads it (favourite categories follow in the daily job, or at once
+        through ``_recompute_purchase_history``).
 
         ``partner_ids`` holds both the partners and the commercial partners of the lines.
         """
         partner_ids = sorted({pid for pid in partner_ids if pid})
         if not partner_ids:
             return
-        # The totals lock the partners' rows before their days are rebuilt.
-        self._refresh_purchase_totals(partner_ids)
-        self.env["customer.purchase.day"]._refresh(partner_ids)
+        self.invalidate_model([
+            "first_purchase_date", "last_purchase_date", "purchase_order_count",
+            "lifetime_spend", "spend_12m", "average_order_value",
+        ])
+        self.browse(partner_ids)._assign_customer_codes(buyers_only=True)
 
     @api.model
-    def _refresh_purchase_totals(self, partner_ids):
-        """Recompute the purchase totals shown on these partners in three statements.
+    def _recompute_purchase_history(self, partner_ids):
+        """Recompute what derives from these partners' lines whole: their daily summary
+        rows and favourite categories (merges, contacts changing company)."""
+        partner_ids = sorted({pid for pid in partner_ids if pid})
+        if not partner_ids:
+            return
+        self.env.flush_all()
+        self.env["customer.purchase.day"]._refresh(partner_ids)
+        self._refresh_favourite_categories(partner_ids)
+        self._refresh_purchase_aggregates(partner_ids)
 
-        A commercial entity (a company, or a person on their own) sums the lines of its
-        whole organisation; a contact person within a company sums its own lines.
+    @api.model
+    def _refresh_favourite_categories(self, partner_ids):
+        """The (up to) three categories these partners spent most on, in two statements.
+
+        A commercial entity sums the lines of its whole organisation; a contact person
+        within a company its own lines.
         """
         partner_ids = sorted({pid for pid in partner_ids if pid})
         if not partner_ids:
             return
         self.env["customer.purchase.line"].flush_model()
-        self.flush_model(["commercial_partner_id"])
-        since_12m = fields.Date.context_today(self) - relativedelta(years=1)
-        self.env.cr.execute(SQL(
-            """
-            WITH affected AS (SELECT unnest(%(ids)s::int[]) AS id),
-            lines AS (
-                SELECT line.commercial_partner_id AS owner_id, line.date, line.is_refund,
-                       line.document_ref, line.amount
-                  FROM customer_purchase_line line
-                  JOIN affected ON affected.id = line.commercial_partner_id
-                UNION ALL
-                SELECT line.partner_id, line.date, line.is_refund, line.document_ref, line.amount
-                  FROM customer_purchase_line line
-                  JOIN affected ON affected.id = line.partner_id
-                 WHERE line.partner_id <> line.commercial_partner_id
-            ),
-            totals AS (
-                SELECT owner_id,
-                       MIN(date) FILTER (WHERE is_refund IS NOT TRUE) AS first_date,
-                       MAX(date) FILTER (WHERE is_refund IS NOT TRUE) AS last_date,
-                       COUNT(DISTINCT document_ref) FILTER (WHERE is_refund IS NOT TRUE) AS orders,
-                       COALESCE(SUM(amount), 0) AS spend,
-                       COALESCE(SUM(amount) FILTER (WHERE date > %(since)s), 0) AS spend_12m
-                  FROM lines
-                 GROUP BY owner_id
-            )
-            UPDATE res_partner partner
-               SET first_purchase_date = totals.first_date,
-                   last_purchase_date = totals.last_date,
-                   purchase_order_count = COALESCE(totals.orders, 0),
-                   lifetime_spend = COALESCE(totals.spend, 0),
-                   spend_12m = COALESCE(totals.spend_12m, 0),
-                   average_order_value = COALESCE(totals.spend / NULLIF(totals.orders, 0), 0)
-              FROM affected
-              LEFT JOIN totals ON totals.owner_id = affected.id
-             WHERE partner.id = affected.id
-            """,
-            ids=partner_ids,
-            since=since_12m,
-        ))
         self.env.cr.execute(SQL(
             "DELETE FROM res_partner_favourite_category_rel WHERE partner_id = ANY(%s)",
             partner_ids,
@@ -581,11 +684,7 @@ class ResPartner(models.Model):
             ids=partner_ids,
             top=3,
         ))
-        self.invalidate_model([
-            "first_purchase_date", "last_purchase_date", "purchase_order_count",
-            "lifetime_spend", "spend_12m", "average_order_value", "favourite_category_ids",
-        ])
-        self.browse(partner_ids)._assign_customer_codes(buyers_only=True)
+        self.invalidate_model(["favourite_category_ids"])
 
     # Masking of customers' personal data for users outside Sensitive Data
     # (customer_file/tools/masking.py has the rules).

@@ -1,3 +1,4 @@
+from odoo.fields import Command
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 from odoo.tools.sql import index_exists
@@ -66,3 +67,29 @@ class TestMigrations(TransactionCase):
             self.env["customer.consent.event"]._consenting(customer, "marketing", "email"),
             customer,
         )
+
+    def test_1_6_0_recuts_sale_dates_rebuilds_the_summary_and_starts_a_backfill(self):
+        self.env.company.partner_id.tz = "Asia/Shanghai"
+        buyer = self.env["res.partner"].create({"name": "孙丽"})
+        product = self.env["product.product"].create({"name": "Kettle", "list_price": 50})
+        order = self.env["sale.order"].create({
+            "partner_id": buyer.id,
+            "order_line": [Command.create({"product_id": product.id, "price_unit": 50})],
+        })
+        order.action_confirm()
+        order.date_order = "2026-03-01 23:00:00"
+        self.env.flush_all()
+        # As 19.0.1.5.0 left it: cut in UTC, summary without the contact.
+        self.env.cr.execute(SQL(
+            "UPDATE customer_purchase_line SET date = '2026-03-01' WHERE sale_order_id = %s;"
+            "UPDATE customer_purchase_day SET partner_id = NULL", order.id,
+        ))
+        runs = self.env["customer.purchase.backfill"].search_count([])
+        run_migration(self.env, "customer_file", "19.0.1.6.0")
+        self.env.invalidate_all()
+        line = self.env["customer.purchase.line"].search([("sale_order_id", "=", order.id)])
+        self.assertEqual(str(line.date), "2026-03-02")
+        day = self.env["customer.purchase.day"].search([("commercial_partner_id", "=", buyer.id)])
+        self.assertEqual((day.partner_id, str(day.date), day.amount), (buyer, "2026-03-02", 50))
+        self.assertEqual(self.env["customer.purchase.backfill"].search_count([]), runs + 1)
+        self.assertEqual(buyer.purchase_order_count, 1)

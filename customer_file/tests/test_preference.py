@@ -74,3 +74,26 @@ class TestPreference(TransactionCase):
     def test_a_preference_needs_its_value(self):
         with self.assertRaisesRegex(ValidationError, "needs its"):
             self.Preference.create({"partner_id": self.customer.id, "preference_type": "brand"})
+
+    def test_price_bands_are_per_company_and_currency(self):
+        yen = self.env["res.currency"].with_context(active_test=False).search(
+            [("name", "=", "JPY")])
+        yen.active = True
+        japan = self.env["res.company"].create({"name": "Customer File Japan",
+                                                "currency_id": yen.id})
+        buyers = self.env["res.partner"].create([{"name": f"Tokyo buyer {n}"} for n in range(4)])
+        # In yen a phone is 5,000-7,000; 500 is the cheap end there (and would be a luxury
+        # price among the other company's amounts).
+        self.env["customer.purchase.line"].create([
+            {"partner_id": buyer.id, "company_id": japan.id, "date": fields.Date.today(),
+             "external_ref": f"jp:{index}", "document_ref": f"jp:{index}",
+             "document_name": f"JP{index}", "product_id": self.phone.id, "quantity": 1,
+             "amount": amount}
+            for index, (buyer, amount) in enumerate(zip(buyers, (5000, 6000, 7000, 500),
+                                                        strict=True))
+        ])
+        self.Preference._infer_from_purchase_history((buyers | self.customer).ids)
+        band = self._inferred(buyers[3], "price_band")
+        self.assertEqual((band.price_band, band.company_id), ("budget", japan))
+        self.assertEqual(self._inferred(self.customer, "price_band").price_band, "premium",
+                         "yen amounts do not move the bands of the other company")

@@ -23,6 +23,7 @@ PUBLIC_METHODS = {
     ("res.partner", "action_customer_file_reveal"): USER,
     ("res.partner", "action_recompute_rfm"): OFFICER,
     ("res.partner", "action_evaluate_churn"): OFFICER,
+    ("customer.purchase.backfill", "action_rebuild_purchase_history"): MANAGER,
     ("customer.contact.point", "action_open_duplicates"): RECORD,
     ("customer.contact.point", "action_reveal"): RECORD,
     ("customer.file.reveal.wizard", "action_reveal"): RECORD,

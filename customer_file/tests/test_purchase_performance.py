@@ -23,7 +23,8 @@ class TestPurchasePerformance(TransactionCase):
             INSERT INTO customer_purchase_line
                    (partner_id, commercial_partner_id, company_id, date, source, external_ref,
                     document_ref, document_name, product_id, quantity, amount)
-            SELECT %(partner)s, %(partner)s, %(company)s, %(start)s::date + (n %% 2000),
+            -- the lines of one order (n / 3) are dated on one day, as every source makes them
+            SELECT %(partner)s, %(partner)s, %(company)s, %(start)s::date + ((n / 3) %% 2000),
                    'import', %(name)s || ':' || n, %(name)s || ':' || (n / 3), 'BULK', %(product)s,
                    1, 10
               FROM generate_series(1, %(count)s) n
@@ -48,7 +49,7 @@ class TestPurchasePerformance(TransactionCase):
                 for n in range(interactions)
             ]
         )
-        self.env["res.partner"]._refresh_purchase_aggregates(partner.ids)
+        self.env["res.partner"]._recompute_purchase_history(partner.ids)
         self.env.invalidate_all()
         return partner
 
@@ -88,3 +89,35 @@ class TestPurchasePerformance(TransactionCase):
         many, customers = confirm(200)
         self.assertEqual(many, few)
         self.assertEqual(set(customers.mapped("purchase_order_count")), {1})
+
+    def _history_tuples_read(self):
+        """Rows of the history and of its daily summary this transaction has read so far."""
+        self.env.cr.execute(
+            "SELECT COALESCE(SUM(seq_tup_read + COALESCE(idx_tup_fetch, 0)), 0)"
+            "  FROM pg_stat_xact_user_tables"
+            " WHERE relname IN ('customer_purchase_line', 'customer_purchase_day')"
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _rows_read_to_add_a_line(self, partner, ref):
+        self.env.flush_all()
+        before = self._history_tuples_read()
+        self.env["customer.purchase.line"].create({
+            "partner_id": partner.id, "date": date.today(), "source": "import",
+            "external_ref": ref, "document_ref": ref, "document_name": ref,
+            "product_id": self.product.id, "quantity": 1, "amount": 10,
+        })
+        self.env.flush_all()
+        return self._history_tuples_read() - before
+
+    def test_a_new_line_reads_none_of_the_customer_history(self):
+        small = self._customer_with_history("small", purchases=10, interactions=0)
+        big = self._customer_with_history("big", purchases=20_000, interactions=0)
+        self.env.cr.execute("ANALYZE customer_purchase_line")
+        self.env.cr.execute("ANALYZE customer_purchase_day")
+        self._rows_read_to_add_a_line(small, "warm")
+        small_rows = self._rows_read_to_add_a_line(small, "new-small")
+        big_rows = self._rows_read_to_add_a_line(big, "new-big")
+        self.assertLess(big_rows, 50, "adding a line must not read the customer's history")
+        self.assertEqual(big_rows, small_rows)
+        self.assertEqual(big.purchase_order_count, 6668)

@@ -11,8 +11,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         The wizard moves every row by its foreign keys, and fails on a row that would break
         a unique index once moved. So first: the merged contacts' primary contact points
         stay primary only for kinds the destination (then the lowest id) has none of, and
-        their daily purchase rows are dropped (moved as they are, they would collide with
-        the destination's rows of the same day). Once the lines are moved, what derives from
+        their daily purchase rows are dropped. Once the lines are moved, what derives from
         them is rebuilt for every partner concerned: the commercial partner of every moved
         row, the totals and the daily summary.
         """
@@ -29,7 +28,8 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
                       FROM customer_contact_point
                      WHERE partner_id = ANY(%(merged)s) AND is_primary) ranked
              WHERE ranked.id = point.id AND ranked.rank > 1;
-            DELETE FROM customer_purchase_day WHERE commercial_partner_id = ANY(%(src)s);
+            DELETE FROM customer_purchase_day
+             WHERE commercial_partner_id = ANY(%(src)s) OR partner_id = ANY(%(src)s);
             """,
             dst=dst_partner.id, merged=merged.ids, src=src_partners.ids,
         ))
@@ -39,7 +39,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         # recomputes it on everything that now belongs to the destination.
         dst_partner.modified(["commercial_partner_id"])
         self.env.flush_all()
-        self.env["res.partner"]._refresh_purchase_aggregates(concerned)
+        self.env["res.partner"]._recompute_purchase_history(concerned)
         return result
 
     def _update_values(self, src_partners, dst_partner):
