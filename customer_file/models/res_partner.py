@@ -32,6 +32,17 @@ MASKED_FIELDS = {
 MASKED_SEARCH_FIELDS = {"phone", "email", "email_normalized", "phone_sanitized",
                         "phone_mobile_search"}
 EXACT_OPERATORS = {"=", "!=", "in", "not in"}
+# The purchase totals of a customer in the current company, as SQL aggregates over the rows
+# of the daily summary (customer.purchase.day) that belong to them.
+PURCHASE_TOTAL_SQL = {
+    "first_purchase_date": "MIN(date) FILTER (WHERE NOT is_refund)",
+    "last_purchase_date": "MAX(date) FILTER (WHERE NOT is_refund)",
+    "purchase_order_count": "COALESCE(SUM(document_count) FILTER (WHERE NOT is_refund), 0)",
+    "lifetime_spend": "COALESCE(SUM(amount), 0)",
+    "spend_12m": "COALESCE(SUM(amount) FILTER (WHERE date > %(since)s), 0)",
+    "average_order_value": "COALESCE(SUM(amount) / NULLIF(SUM(document_count)"
+                           " FILTER (WHERE NOT is_refund), 0), 0)",
+}
 # The columns telling whether a partner is a customer, fetched with the masked values.
 CUSTOMER_FLAG_FIELDS = ("customer_rank", "commercial_partner_id", "customer_code")
 
@@ -321,16 +332,6 @@ class ResPartner(models.Model):
         query over the company's daily summary (customers without purchases have no date
         and zero amounts)."""
         self._check_field_access(self._fields[fname], "read")
-        company = self.env.company
-        expressions = {
-            "first_purchase_date": "MIN(date) FILTER (WHERE NOT is_refund)",
-            "last_purchase_date": "MAX(date) FILTER (WHERE NOT is_refund)",
-            "purchase_order_count": "COALESCE(SUM(document_count) FILTER (WHERE NOT is_refund), 0)",
-            "lifetime_spend": "COALESCE(SUM(amount), 0)",
-            "spend_12m": "COALESCE(SUM(amount) FILTER (WHERE date > %(since)s), 0)",
-            "average_order_value": "COALESCE(SUM(amount) / NULLIF(SUM(document_count)"
-                                   " FILTER (WHERE NOT is_refund), 0), 0)",
-        }
         is_date = fname in ("first_purchase_date", "last_purchase_date")
         empty = None if is_date else 0
 
@@ -359,6 +360,22 @@ class ResPartner(models.Model):
         else:
             return NotImplemented
         owners = SQL(
+            "SELECT owner_id FROM (%s) totals WHERE %s",
+            self._purchase_total_values(fname),
+            condition if not matches_empty else SQL("NOT COALESCE(%s, FALSE)", condition),
+        )
+        operator_sql = SQL("NOT IN") if matches_empty else SQL("IN")
+        return Domain.custom(to_sql=lambda model, alias, query: SQL(
+            "%s %s (%s)", SQL.identifier(alias, "id"), operator_sql, owners,
+        ))
+
+    @api.model
+    def _purchase_total_values(self, fname):
+        """SELECT owner_id, value: the total ``fname`` of every customer (commercial entity
+        or contact person) who bought in the current company, by the rules of
+        ``customer.purchase.day._totals``; customers who never bought have no row."""
+        company = self.env.company
+        return SQL(
             """
             WITH days AS (
                 SELECT commercial_partner_id AS owner_id, date, is_refund, document_count,
@@ -371,22 +388,13 @@ class ResPartner(models.Model):
                  WHERE partner_id <> commercial_partner_id
                    AND company_id = %(company)s AND date <= %(today)s
             )
-            SELECT owner_id FROM (
-                SELECT owner_id, %(expression)s AS value FROM days GROUP BY owner_id
-            ) totals
-             WHERE %(condition)s
+            SELECT owner_id, %(expression)s AS value FROM days GROUP BY owner_id
             """,
             company=company.id,
             today=company._customer_file_today(),
-            expression=SQL(expressions[fname], since=company._customer_file_year_ago())
-            if fname == "spend_12m" else SQL(expressions[fname]),
-            condition=condition if not matches_empty else SQL("NOT COALESCE(%s, FALSE)",
-                                                               condition),
+            expression=SQL(PURCHASE_TOTAL_SQL[fname], since=company._customer_file_year_ago())
+            if fname == "spend_12m" else SQL(PURCHASE_TOTAL_SQL[fname]),
         )
-        operator_sql = SQL("NOT IN") if matches_empty else SQL("IN")
-        return Domain.custom(to_sql=lambda model, alias, query: SQL(
-            "%s %s (%s)", SQL.identifier(alias, "id"), operator_sql, owners,
-        ))
 
     def _compute_contact_point_count(self):
         counts = dict(self.env["customer.contact.point"]._read_group(
@@ -776,6 +784,18 @@ class ResPartner(models.Model):
         return lines
 
     def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
+        if field_name in PURCHASE_TOTAL_SQL:
+            # Lists sort customers by their totals of the current company, read from the
+            # daily summary in one join (customers who never bought: no date, zero amounts).
+            self._check_field_access(self._fields[field_name], "read")
+            totals = query.make_alias(alias, f"purchase_{field_name}")
+            query.add_join("LEFT JOIN", totals, SQL("(%s)", self._purchase_total_values(
+                field_name
+            )), SQL("%s = %s", SQL.identifier(totals, "owner_id"), SQL.identifier(alias, "id")))
+            value = SQL.identifier(totals, "value")
+            if self._fields[field_name].type != "date":
+                value = SQL("COALESCE(%s, 0)", value)
+            return SQL("%s %s %s", value, direction, nulls)
         # Sorted by a masked value, a list would tell how two customers' hidden values
         # compare: for users who read them masked, such a sort is dropped.
         if field_name in MASKED_SEARCH_FIELDS and self._customer_file_masks():

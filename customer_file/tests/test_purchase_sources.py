@@ -296,3 +296,27 @@ class TestPurchaseSources(TestSaleCommon):
         self.assertEqual(Partner.search(both + [("first_purchase_date", "<=", "2999-01-01")]),
                          buyer)
         self.assertEqual(Partner.search(both + [("average_order_value", ">=", 500)]), buyer)
+
+    def test_lists_sort_by_the_totals_of_the_current_company(self):
+        small = self.env["res.partner"].create({"name": "Small Buyer"})
+        big = self.env["res.partner"].create({"name": "Big Buyer"})
+        nobody = self.env["res.partner"].create({"name": "Prospect"})
+        self._order(small, [(self.phone, 1, 100)])
+        self._order(big, [(self.phone, 1, 900)])
+        self._order(big, [(self.phone, 1, 900)])
+        Partner = self.env["res.partner"]
+        domain = [("id", "in", (small | big | nobody).ids)]
+        self.assertEqual(Partner.search(domain, order="lifetime_spend desc, id"),
+                         big | small | nobody)
+        self.assertEqual(Partner.search(domain, order="purchase_order_count asc, id"),
+                         nobody | small | big)
+        self.assertEqual(Partner.search(domain, order="average_order_value desc, id"),
+                         big | small | nobody)
+        self.assertEqual(
+            Partner.search(domain, order="last_purchase_date desc nulls last, spend_12m desc")[-1],
+            nobody,
+        )
+        fields_sortable = Partner.fields_get(
+            ["lifetime_spend", "last_purchase_date", "spend_12m"], ["sortable"]
+        )
+        self.assertTrue(all(description["sortable"] for description in fields_sortable.values()))
