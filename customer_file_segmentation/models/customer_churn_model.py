@@ -17,6 +17,8 @@ MIN_TRAINING_OUTCOMES = 20
 # Above this many customers the fit uses a uniform random sample: a dozen coefficients are
 # known to three decimals long before, and reading the rows is what costs.
 MAX_TRAINING_ROWS = 400_000
+# BG/NBD's four parameters at the training cutoff are known as well from a sample.
+MAX_BGNBD_ROWS = 200_000
 # The penalty on the standardised coefficients (a ridge of one observation's weight).
 L2_PENALTY = 1.0
 
@@ -125,29 +127,30 @@ class CustomerChurnModel(models.Model):
                 cutoff=cutoff, count=count))
             return values
         try:
-            fitted = Run._fit_on_base()
+            fitted = Run._fit_on_base(sample_size=MAX_BGNBD_ROWS)
             params = (fitted["bgnbd_r"], fitted["bgnbd_alpha"], fitted["bgnbd_a"],
                       fitted["bgnbd_b"])
             gamma = (fitted["gamma_gamma_p"], fitted["gamma_gamma_q"], fitted["gamma_gamma_v"])
         except UserError:
             params = gamma = None
         Run._score(config, Run._fresh_bounds(config, count), params, gamma, horizon=horizon)
-        codes = Warning._churn_features(config, cutoff)
+        codes, features = Warning._churn_features(config, cutoff)
         sample = min(1.0, MAX_TRAINING_ROWS / max(count, 1))
         rows = self.env.execute_query(SQL(
             """
             SELECT bought.partner_id IS NULL, %(columns)s
-              FROM customer_churn_features feature
+              FROM customer_rfm_scored s
+              LEFT JOIN customer_churn_hook_pivot h ON h.partner_id = s.partner_id
               LEFT JOIN (SELECT DISTINCT day.commercial_partner_id AS partner_id
                            FROM customer_purchase_day day
                           WHERE day.company_id = %(company)s
                             AND day.source = ANY(%(sources)s) AND NOT day.is_refund
                             AND day.date > %(cutoff)s AND day.date <= %(until)s) bought
-                ON bought.partner_id = feature.partner_id
-             WHERE %(sample)s >= 1 OR random() < %(sample)s
+                ON bought.partner_id = s.partner_id
+             WHERE s.lifecycle_stage <> 'churned'
+               AND (%(sample)s >= 1 OR random() < %(sample)s)
             """,
-            columns=SQL(", ").join(SQL("feature.%s", SQL.identifier(f"x_{code}"))
-                                   for code in codes),
+            columns=SQL(", ").join(SQL("(%s)::float8", features[code][0]) for code in codes),
             company=config.company_id.id, sources=config._sources(), cutoff=cutoff,
             until=until, sample=sample,
         ))

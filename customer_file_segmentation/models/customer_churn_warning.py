@@ -251,11 +251,15 @@ class CustomerChurnWarning(models.Model):
 
     @api.model
     def _churn_features(self, config, as_of, codes=None):
-        """The features of every customer of ``customer_rfm_scored`` not churned, into
-        ``customer_churn_features``: for each feature code a column ``x_<code>`` (what the
-        model reads) and ``v_<code>`` (the value a warning shows). ``codes`` are the hook
-        codes to include (those of the model that will score them); ``None`` takes every
-        code the hook returns. Returns the feature codes, in column order."""
+        """Run the signal hook as of ``as_of`` into ``customer_churn_hook`` (one row per
+        customer and code) and pivot it into ``customer_churn_hook_pivot`` (one row per
+        customer with any, a column ``h_<code>`` each); small tables: few customers have
+        hook signals. ``codes`` are the hook codes to include (those of the model that will
+        score); ``None`` takes every code the hook returns.
+
+        Returns ``(codes, features)``: every feature code, in order, and for each its SQL
+        over ``customer_rfm_scored s`` left-joined with the pivot as ``h``: what the model
+        reads and the value a warning shows."""
         self.env.flush_all()
         queries = self._churn_signal_queries(config, as_of)
         self.env.cr.execute(SQL(
@@ -275,44 +279,36 @@ class CustomerChurnWarning(models.Model):
             codes = [row[0] for row in self.env.execute_query(SQL(
                 "SELECT DISTINCT code FROM customer_churn_hook ORDER BY code"
             ))]
-        codes = [code for code in codes if code not in dict(CHURN_FEATURES)]
-        columns = [
-            SQL("%s AS %s, %s AS %s", SQL(x_sql), SQL.identifier(f"x_{code}"),
-                SQL(v_sql), SQL.identifier(f"v_{code}"))
-            for code, (x_sql, v_sql) in CHURN_FEATURES
-        ] + [
-            SQL("(hook.%(code)s IS NOT NULL)::int AS %(x)s, COALESCE(hook.%(code)s, 0) AS %(v)s",
-                code=SQL.identifier(f"h_{code}"), x=SQL.identifier(f"x_{code}"),
-                v=SQL.identifier(f"v_{code}"))
-            for code in codes
-        ]
+        own = dict(CHURN_FEATURES)
+        codes = [code for code in codes if code not in own]
         self.env.cr.execute(SQL(
             """
-            DROP TABLE IF EXISTS customer_churn_features;
-            CREATE TEMP TABLE customer_churn_features ON COMMIT DROP AS
-            SELECT s.partner_id, %(columns)s
-              FROM customer_rfm_scored s
-              LEFT JOIN (SELECT partner_id, %(pivot)s FROM customer_churn_hook
-                          GROUP BY partner_id) hook ON hook.partner_id = s.partner_id
-             WHERE s.lifecycle_stage <> 'churned';
-            ANALYZE customer_churn_features;
+            DROP TABLE IF EXISTS customer_churn_hook_pivot;
+            CREATE TEMP TABLE customer_churn_hook_pivot ON COMMIT DROP AS
+            SELECT partner_id, %(pivot)s FROM customer_churn_hook GROUP BY partner_id;
+            ALTER TABLE customer_churn_hook_pivot ADD PRIMARY KEY (partner_id);
+            ANALYZE customer_churn_hook_pivot;
             """,
-            columns=SQL(", ").join(columns),
             pivot=SQL(", ").join(
                 SQL("MAX(value) FILTER (WHERE code = %s) AS %s", code,
                     SQL.identifier(f"h_{code}"))
                 for code in codes
-            ) if codes else SQL("NULL AS nothing"),
+            ) if codes else SQL("COUNT(*) AS signals"),
         ))
-        return [code for code, _sql in CHURN_FEATURES] + codes
+        features = {code: (SQL(x_sql), SQL(v_sql)) for code, (x_sql, v_sql) in CHURN_FEATURES}
+        for code in codes:
+            column = SQL("h.%s", SQL.identifier(f"h_{code}"))
+            features[code] = (SQL("(%s IS NOT NULL)::int", column),
+                              SQL("COALESCE(%s, 0)", column))
+        return [code for code, _sql in CHURN_FEATURES] + codes, features
 
     @api.model
     def _score_churn(self, config, as_of, model=None, horizon=None, every_customer=True,
                      with_signals=True):
         """The probability that each customer of ``customer_rfm_scored`` (not churned) makes
         no purchase within ``horizon`` days (the company's by default), into
-        ``customer_churn_scored``: ``probability``, ``score`` (the probability in percent),
-        ``qualifies`` (whether a warning opens by the company's rule) and ``signal_key``.
+        ``customer_churn_scored``: ``probability``, ``score`` (the probability in percent)
+        and ``qualifies`` (whether a warning opens by the company's rule).
 
         ``model`` (``customer.churn.model._as_dict``; the company's current model by default)
         is the logistic model; without one, BG/NBD's probability of no purchase in the
@@ -320,26 +316,27 @@ class CustomerChurnWarning(models.Model):
         customer is. ``customer_churn_fired`` receives, for the customers who qualify or
         have an open warning, the model terms that raise their probability, strongest
         first: the feature, its value and its contribution in points of percentage (the
-        probability minus what it would be with that feature at the company's average).
+        probability minus what it would be with that feature at the company's average);
+        ``customer_churn_keys`` their ``signal_key`` (types and points, ordered: the same
+        reasons counted the same give the same key).
         """
         horizon = horizon or config.churn_horizon_days
         if model is None:
             model = config.churn_model_id._as_dict()
         if model and (model["kind"] != "logistic" or model["horizon"] != horizon):
             model = None
-        codes = self._churn_features(
+        _codes, features = self._churn_features(
             config, as_of,
             codes=[term["code"] for term in model["features"]] if model else [],
         )
         if model:
-            known = set(codes)
             terms = [
                 (term["code"], SQL(
-                    "%s * LEAST(%s, GREATEST(-%s, (f.%s - %s) / %s))", float8(term["coef"]),
-                    float8(CLIP), float8(CLIP), SQL.identifier(f"x_{term['code']}"),
+                    "%s * LEAST(%s, GREATEST(-%s, (%s - %s) / %s))", float8(term["coef"]),
+                    float8(CLIP), float8(CLIP), features[term["code"]][0],
                     float8(term["mean"]), float8(term["std"]),
                 ))
-                for term in model["features"] if term["code"] in known and term["coef"]
+                for term in model["features"] if term["code"] in features and term["coef"]
             ]
             logit = SQL(" + ").join([float8(model["intercept"])] + [sql for _c, sql in terms])
             probability = SQL("1 / (1 + EXP(-LEAST(700, GREATEST(-700, logit.value))))")
@@ -350,81 +347,79 @@ class CustomerChurnWarning(models.Model):
             logit = SQL("0")
             probability = SQL(
                 """COALESCE(s.p_none_h,
-                   1 - EXP(-GREATEST(0, f.v_overdue - 1))
+                   1 - EXP(-GREATEST(0, %(overdue)s - 1))
                      * (1 - EXP(-%(horizon)s / s.reference_rhythm)))""",
-                horizon=float8(horizon),
+                overdue=features["overdue"][1], horizon=float8(horizon),
             )
+        evaluated = SQL(
+            """customer_rfm_scored s
+               LEFT JOIN customer_churn_hook_pivot h ON h.partner_id = s.partner_id
+               CROSS JOIN LATERAL (SELECT (%(logit)s)::float8 AS value) logit
+              WHERE s.lifecycle_stage <> 'churned'""",
+            logit=logit,
+        )
         rule = config.warning_rule
-        self.env.cr.execute(SQL(
-            """
-            DROP TABLE IF EXISTS customer_churn_probability;
-            CREATE TEMP TABLE customer_churn_probability ON COMMIT DROP AS
-            SELECT f.partner_id, logit.value AS logit, %(probability)s AS probability,
-                   s.clv
-              FROM customer_churn_features f
-              JOIN customer_rfm_scored s ON s.partner_id = f.partner_id
-             CROSS JOIN LATERAL (SELECT (%(logit)s)::float8 AS value) logit;
-            ANALYZE customer_churn_probability;
-            """,
-            probability=probability, logit=logit,
-        ))
         if rule == "top_percent":
             if every_customer:
                 cutoff = self.env.execute_query(SQL(
-                    "SELECT PERCENTILE_DISC(%s) WITHIN GROUP (ORDER BY probability)"
-                    "  FROM customer_churn_probability",
-                    max(0.0, 1 - config.warning_top_percent / 100.0),
+                    "SELECT PERCENTILE_DISC(%s) WITHIN GROUP (ORDER BY %s) FROM %s",
+                    max(0.0, 1 - config.warning_top_percent / 100.0), probability, evaluated,
                 ))[0][0]
                 if cutoff is not None and with_signals:
                     config.sudo().warning_top_cutoff = cutoff
             else:
                 cutoff = config.warning_top_cutoff
-            qualifies = SQL("p.probability >= %s", float8(1.0 if cutoff is None else cutoff))
+            qualifies = SQL("%s >= %s", probability, float8(1.0 if cutoff is None else cutoff))
         elif rule == "expected_value":
-            qualifies = SQL("COALESCE(p.clv, 0) * p.probability >= %s",
+            qualifies = SQL("COALESCE(s.clv, 0) * %s >= %s", probability,
                             float8(config.warning_min_value))
         else:
-            qualifies = SQL("ROUND(100 * p.probability) >= %s", config.warning_min_score)
-        self.env.cr.execute(SQL(
-            """
-            DROP TABLE IF EXISTS customer_churn_fired;
-            CREATE TEMP TABLE customer_churn_fired (
-                partner_id int, type_id int, value float8, points int) ON COMMIT DROP;
-            ALTER TABLE customer_churn_probability ADD COLUMN qualifies boolean;
-            UPDATE customer_churn_probability p SET qualifies = %(qualifies)s;
-            """,
-            qualifies=qualifies,
-        ))
-        if with_signals:
-            self._fire_signals(config, horizon, terms, model)
+            qualifies = SQL("ROUND(100 * %s) >= %s", probability, config.warning_min_score)
         self.env.cr.execute(SQL(
             """
             DROP TABLE IF EXISTS customer_churn_scored;
             CREATE TEMP TABLE customer_churn_scored ON COMMIT DROP AS
-            SELECT p.partner_id, p.probability,
-                   LEAST(100, GREATEST(0, ROUND(100 * p.probability)))::int AS score,
-                   p.qualifies, fired.signal_key
-              FROM customer_churn_probability p
-              LEFT JOIN (SELECT partner_id,
-                                string_agg(type_id || ':' || points, ',' ORDER BY type_id)
-                                    AS signal_key
-                           FROM customer_churn_fired GROUP BY partner_id) fired
-                ON fired.partner_id = p.partner_id;
-            ANALYZE customer_churn_fired;
+            SELECT s.partner_id, logit.value AS logit, %(probability)s AS probability,
+                   LEAST(100, GREATEST(0, ROUND(100 * %(probability)s)))::int AS score,
+                   %(qualifies)s AS qualifies
+              FROM %(evaluated)s;
             ANALYZE customer_churn_scored;
+            DROP TABLE IF EXISTS customer_churn_fired;
+            CREATE TEMP TABLE customer_churn_fired (
+                partner_id int, type_id int, value float8, points int) ON COMMIT DROP;
+            """,
+            probability=probability, qualifies=qualifies, evaluated=evaluated,
+        ))
+        if with_signals:
+            self._fire_signals(config, terms, features, model)
+        self.env.cr.execute(SQL(
+            """
+            DROP TABLE IF EXISTS customer_churn_keys;
+            CREATE TEMP TABLE customer_churn_keys ON COMMIT DROP AS
+            SELECT partner_id,
+                   string_agg(type_id || ':' || points, ',' ORDER BY type_id) AS signal_key
+              FROM customer_churn_fired GROUP BY partner_id;
+            ALTER TABLE customer_churn_keys ADD PRIMARY KEY (partner_id);
+            ANALYZE customer_churn_fired;
+            ANALYZE customer_churn_keys;
             """
         ))
 
     @api.model
-    def _fire_signals(self, config, horizon, terms, model):
+    def _fire_signals(self, config, terms, features, model):
         """Fill ``customer_churn_fired`` for customers who qualify or have an open warning:
         the model terms that raise their probability by at least one point, at most
         ``MAX_SIGNALS``, strongest first; without a logistic model, the BG/NBD (or
         heuristic) probability itself as 'low probability alive', with how overdue the
         customer is."""
-        types = dict(self.env["customer.churn.signal.type"].with_context(active_test=False)
+        types = dict(self.env["customer.churn.signal.type"]
                      .search_fetch([("active", "=", True)], ["code"])
                      .mapped(lambda kind: (kind.code, kind.id)))
+        sources = SQL(
+            """customer_churn_scored p
+               JOIN customer_rfm_scored s ON s.partner_id = p.partner_id
+               LEFT JOIN customer_churn_hook_pivot h ON h.partner_id = p.partner_id"""
+        )
         needed = SQL(
             """(p.qualifies OR EXISTS (
                    SELECT 1 FROM customer_churn_warning warning
@@ -434,8 +429,7 @@ class CustomerChurnWarning(models.Model):
         )
         if model:
             rows = [
-                SQL("(%s, (%s)::float8, f.%s::float8)", types[code], sql,
-                    SQL.identifier(f"v_{code}"))
+                SQL("(%s, (%s)::float8, (%s)::float8)", types[code], sql, features[code][1])
                 for code, sql in terms if code in types
             ]
             if not rows:
@@ -444,8 +438,7 @@ class CustomerChurnWarning(models.Model):
                 """
                 INSERT INTO customer_churn_fired (partner_id, type_id, value, points)
                 SELECT p.partner_id, term.type_id, term.value, term.points
-                  FROM customer_churn_probability p
-                  JOIN customer_churn_features f ON f.partner_id = p.partner_id
+                  FROM %(sources)s
                  CROSS JOIN LATERAL (
                        SELECT t.type_id, t.value,
                               ROUND(100 * (p.probability
@@ -456,15 +449,16 @@ class CustomerChurnWarning(models.Model):
                         ORDER BY 3 DESC, 1 LIMIT %(limit)s) term
                  WHERE %(needed)s AND term.points >= 1
                 """,
-                rows=SQL(", ").join(rows), limit=MAX_SIGNALS, needed=needed,
+                rows=SQL(", ").join(rows), limit=MAX_SIGNALS, needed=needed, sources=sources,
             ))
             return
-        for code, value, points in (
+        overdue = features["overdue"][1]
+        for code, value, points, condition in (
             ("low_probability_alive",
-             SQL("COALESCE(s.probability_alive,"
-                 " EXP(-GREATEST(0, f.v_overdue - 1)))"),
-             SQL("ROUND(100 * p.probability)")),
-            ("overdue", SQL("f.v_overdue"), SQL("0")),
+             SQL("COALESCE(s.probability_alive, EXP(-GREATEST(0, %s - 1)))", overdue),
+             SQL("ROUND(100 * p.probability)"), SQL("TRUE")),
+            ("overdue", overdue, SQL("0"),
+             SQL("%s >= %s", overdue, float8(config.at_risk_ratio))),
         ):
             if code not in types:
                 continue
@@ -472,13 +466,11 @@ class CustomerChurnWarning(models.Model):
                 """
                 INSERT INTO customer_churn_fired (partner_id, type_id, value, points)
                 SELECT p.partner_id, %(type)s, %(value)s, %(points)s
-                  FROM customer_churn_probability p
-                  JOIN customer_churn_features f ON f.partner_id = p.partner_id
-                  JOIN customer_rfm_scored s ON s.partner_id = p.partner_id
-                 WHERE %(needed)s AND (%(code)s <> 'overdue' OR f.v_overdue >= %(ratio)s)
+                  FROM %(sources)s
+                 WHERE %(needed)s AND %(condition)s
                 """,
-                type=types[code], value=value, points=points, needed=needed, code=code,
-                ratio=float8(config.at_risk_ratio),
+                type=types[code], value=value, points=points, needed=needed, sources=sources,
+                condition=condition,
             ))
 
     @api.model
@@ -630,10 +622,11 @@ class CustomerChurnWarning(models.Model):
                    bool_or(scored.lifecycle_stage = 'churned') AS churned,
                    COALESCE(bool_or(warning.state NOT IN %(open)s), FALSE) AS blocked,
                    COALESCE(MAX(churn.score), 0) AS score,
-                   MAX(churn.signal_key) AS signal_key
+                   MAX(keys.signal_key) AS signal_key
               FROM customer_churn_warning warning
               JOIN customer_rfm_scored scored ON scored.partner_id = warning.partner_id
               LEFT JOIN customer_churn_scored churn ON churn.partner_id = warning.partner_id
+              LEFT JOIN customer_churn_keys keys ON keys.partner_id = warning.partner_id
              WHERE warning.company_id = %(company)s
                AND (warning.state IN %(open)s
                     OR (warning.state IN ('lost', 'false_alarm')
@@ -671,12 +664,13 @@ class CustomerChurnWarning(models.Model):
                     score, severity, signal_key, state, cohort, won_back_percent, run_id,
                     create_uid, create_date, write_uid, write_date)
                 SELECT churn.partner_id, churn.partner_id, %(company)s, partner.user_id,
-                       %(as_of)s, churn.score, %(severity)s, churn.signal_key, 'new',
+                       %(as_of)s, churn.score, %(severity)s, keys.signal_key, 'new',
                        CASE WHEN random() * 100 < %(control)s THEN 'control' ELSE 'treated' END,
                        0, %(run)s,
                        %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
                   FROM customer_churn_scored churn
                   JOIN res_partner partner ON partner.id = churn.partner_id
+                  LEFT JOIN customer_churn_keys keys ON keys.partner_id = churn.partner_id
                  WHERE churn.qualifies
                    AND NOT EXISTS (SELECT 1 FROM customer_churn_blocked blocked
                                     WHERE blocked.partner_id = churn.partner_id)

@@ -1,3 +1,4 @@
+import logging
 import time
 from datetime import timedelta
 
@@ -16,6 +17,8 @@ def float8(value):
     whose arbitrary-precision arithmetic is many times slower over a million rows."""
     return SQL("%s::float8", float(value))
 
+
+_logger = logging.getLogger(__name__)
 
 # First key of the advisory lock a scoring run of a company takes (the second: its id).
 SCORING_LOCK = 1_480_371_018
@@ -133,13 +136,16 @@ class CustomerRfmRun(models.Model):
         return run
 
     @api.model
+    def _try_lock_company(self, company):
+        return self.env.execute_query(SQL(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", SCORING_LOCK, company.id
+        ))[0][0]
+
+    @api.model
     def _lock_company(self, company):
         """One scoring run (or training) at a time per company: a transaction-level advisory
         lock, released when the run's transaction ends. A second run refuses at once."""
-        locked = self.env.execute_query(SQL(
-            "SELECT pg_try_advisory_xact_lock(%s, %s)", SCORING_LOCK, company.id
-        ))[0][0]
-        if not locked:
+        if not self._try_lock_company(company):
             raise UserError(self.env._(
                 "Customers of %(company)s are being scored by another run right now. "
                 "Try again when it has finished.",
@@ -174,10 +180,28 @@ class CustomerRfmRun(models.Model):
         config.sudo().write(values)
 
     @api.model
-    def _fit_on_base(self):
+    def _fit_on_base(self, sample_size=None):
+        """Fit BG/NBD and Gamma-Gamma on the customers of ``customer_rfm_base``, or on a
+        uniform random sample of about ``sample_size`` of them."""
+        count = self.env.execute_query(SQL("SELECT COUNT(*) FROM customer_rfm_base"))[0][0] \
+            if sample_size else 0
+        share = min(1.0, sample_size / count) if sample_size and count else 1.0
+        sampled = SQL("WHERE random() < %s", share) if share < 1 else SQL()
+        if share < 1:
+            self.env.cr.execute(SQL(
+                """
+                DROP TABLE IF EXISTS customer_rfm_fit_sample;
+                CREATE TEMP TABLE customer_rfm_fit_sample ON COMMIT DROP AS
+                SELECT purchase_days, last_date, first_date, as_of, orders, gross_spend
+                  FROM customer_rfm_base %s
+                """,
+                sampled,
+            ))
+        table = SQL("customer_rfm_fit_sample") if share < 1 else SQL("customer_rfm_base")
         rows = self.env.execute_query(SQL(
             "SELECT purchase_days - 1, last_date - first_date, as_of - first_date, COUNT(*)"
-            "  FROM customer_rfm_base GROUP BY 1, 2, 3"
+            "  FROM %s GROUP BY 1, 2, 3",
+            table,
         ))
         x, t_x, T, weight = (np.array(column, dtype=float) for column in zip(*rows, strict=True))
         if not np.any(x > 0):
@@ -192,8 +216,9 @@ class CustomerRfmRun(models.Model):
             "gamma_gamma_p": 0.0, "gamma_gamma_q": 0.0, "gamma_gamma_v": 0.0,
         }
         repeat = self.env.execute_query(SQL(
-            "SELECT purchase_days - 1, gross_spend / purchase_days FROM customer_rfm_base"
-            " WHERE purchase_days > 1 AND gross_spend > 0"
+            "SELECT purchase_days - 1, gross_spend / purchase_days FROM %s"
+            " WHERE purchase_days > 1 AND gross_spend > 0",
+            table,
         ))
         if len(repeat) >= 10:
             frequency, mean_value = (
@@ -229,6 +254,12 @@ class CustomerRfmRun(models.Model):
                 ("is_partial", "=", False),
             ]).mapped("mode"))
             if steps[-1] in done:
+                continue
+            if not self._try_lock_company(company):
+                # Another run of the company is under way (a manual one, or this job
+                # started twice): it will be done by that one or at the next start.
+                _logger.info("Scoring of %s skipped: another run is under way.",
+                             company.name)
                 continue
             for step in steps:
                 if step == "fit":

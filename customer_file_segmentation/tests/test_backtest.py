@@ -27,6 +27,15 @@ class TestChurnMetrics(TransactionCase):
         self.assertEqual([row["lift"] for row in metrics["deciles"]],
                          [2.5, 1.25, 0.0, 1.25, 0.0])
 
+    def test_baselines_warn_as_many_and_deciles_carry_the_prediction(self):
+        scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0]
+        churned = [1, 1, 0, 1, 0, 0, 1, 0, 0, 0]
+        metrics = churn_metrics(scores, churned, warned_count=3, deciles=2, predicted=scores)
+        self.assertEqual((metrics["warned"], metrics["true_positives"]), (3, 2))
+        self.assertEqual([round(row["predicted_rate"], 2) for row in metrics["deciles"]],
+                         [0.7, 0.2])
+        self.assertEqual([row["churn_rate"] for row in metrics["deciles"]], [0.6, 0.2])
+
     def test_ties_count_half(self):
         self.assertAlmostEqual(churn_metrics([5, 5], [1, 0], 1)["roc_auc"], 0.5)
         self.assertAlmostEqual(churn_metrics([5, 5, 1], [1, 0, 0], 1)["roc_auc"], 0.75)

@@ -246,6 +246,22 @@ class TestRunsDoNotTripOverEachOther(SegmentationCase):
             other.close()
         self.assertTrue(self._run())
 
+    def test_the_nightly_job_skips_a_company_being_scored(self):
+        partner = self._customer("Skipped")
+        self._buy(partner, 10, 100)
+        self.env.flush_all()
+        other = db_connect(self.env.cr.dbname).cursor()
+        try:
+            other.execute("SELECT pg_advisory_lock(%s, %s)", (1_480_371_018, self.company.id))
+            self.env["customer.rfm.run"]._cron_nightly()
+            self.assertFalse(self.env["customer.rfm.run"].search(
+                [("company_id", "=", self.company.id)]), "no run while another one runs")
+        finally:
+            other.execute("SELECT pg_advisory_unlock_all()")
+            other.close()
+        self.env["customer.rfm.run"]._cron_nightly()
+        self.assertTrue(self._score(partner))
+
     def test_archived_customers_lose_their_open_warnings(self):
         partner = self._customer("Leaving")
         for days in range(120, 301, 30):
