@@ -16,9 +16,9 @@ MIN_TRAINING_CUSTOMERS = 200
 MIN_TRAINING_OUTCOMES = 20
 # Above this many customers the fit uses a uniform random sample: a dozen coefficients are
 # known to three decimals long before, and reading the rows is what costs.
-MAX_TRAINING_ROWS = 400_000
+MAX_TRAINING_ROWS = 250_000
 # BG/NBD's four parameters at the training cutoff are known as well from a sample.
-MAX_BGNBD_ROWS = 200_000
+MAX_BGNBD_ROWS = 100_000
 # The penalty on the standardised coefficients (a ridge of one observation's weight).
 L2_PENALTY = 1.0
 
@@ -133,7 +133,9 @@ class CustomerChurnModel(models.Model):
             gamma = (fitted["gamma_gamma_p"], fitted["gamma_gamma_q"], fitted["gamma_gamma_v"])
         except UserError:
             params = gamma = None
-        Run._score(config, Run._fresh_bounds(config, count), params, gamma, horizon=horizon)
+        # R, F and M are no features (the values behind them are): the configured limits
+        # spare the quintiles.
+        Run._score(config, Run._threshold_bounds(config), params, gamma, horizon=horizon)
         codes, features = Warning._churn_features(config, cutoff)
         sample = min(1.0, MAX_TRAINING_ROWS / max(count, 1))
         rows = self.env.execute_query(SQL(

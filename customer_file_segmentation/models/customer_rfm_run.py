@@ -36,6 +36,33 @@ class CustomerRfmRun(models.Model):
     (one row per customer), scores it into ``customer_rfm_scored``, then writes the current
     scores, a snapshot, the lifecycle stages, the churn predictions and the churn warnings,
     each in one statement. Nothing loops over customers in Python.
+
+    The temporary tables are the pipeline's interface, in the order they are made (each is
+    dropped at the end of the transaction):
+
+    ============================= ====================================================
+    ``customer_rfm_base``         ``_build_base``: one row per customer with purchases
+                                  up to ``as_of`` (dates, orders, purchase days, spend,
+                                  spend and orders of the last 90 days and the 90 before)
+    ``customer_rfm_expectation``  ``_create_expectations``: BG/NBD's expected purchases
+                                  per (repeat purchases, age) pair, from numpy
+    ``customer_rfm_scored``       ``_score``: R, F, M, weighted score, tier, segment,
+                                  lifecycle stage, rhythm, probability alive, expected
+                                  purchases (90 days and the churn horizon), probability of
+                                  no purchase in the horizon, order value, CLV
+    ``customer_churn_hook``       ``customer.churn.warning._churn_features``: the signals
+    ``customer_churn_hook_pivot`` of other addons (hook), per customer and code, pivoted
+    ``customer_churn_scored``     ``customer.churn.warning._score_churn``: churn
+                                  probability, score (percent) and whether a warning opens
+    ``customer_churn_fired``      the reasons of the customers who qualify or have an open
+    ``customer_churn_keys``       warning (model terms, values, contributions) and their key
+    ``customer_rfm_new``          ``_store_scores``: the score rows that change
+    ``customer_churn_evaluated``  ``customer.churn.warning._apply_churn``: open warnings
+                                  of the evaluated customers, then the warnings' writes
+    ============================= ====================================================
+
+    The churn model (``customer.churn.model._train``) and the backtest run the same steps
+    as of a past date without writing scores or warnings.
     """
 
     _name = "customer.rfm.run"
