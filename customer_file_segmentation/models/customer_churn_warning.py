@@ -428,11 +428,11 @@ class CustomerChurnWarning(models.Model):
                JOIN customer_rfm_scored s ON s.partner_id = p.partner_id
                LEFT JOIN customer_churn_hook_pivot h ON h.partner_id = p.partner_id"""
         )
+        # An uncorrelated IN: one hashed look-up per customer, not an index probe each.
         needed = SQL(
-            """(p.qualifies OR EXISTS (
-                   SELECT 1 FROM customer_churn_warning warning
-                    WHERE warning.partner_id = p.partner_id
-                      AND warning.company_id = %s AND warning.state IN %s))""",
+            """(p.qualifies OR p.partner_id IN (
+                   SELECT warning.partner_id FROM customer_churn_warning warning
+                    WHERE warning.company_id = %s AND warning.state IN %s))""",
             config.company_id.id, OPEN_STATES,
         )
         if model:
