@@ -8,12 +8,16 @@ Prints, in one run on the same rows:
   purchase lines (the yardstick) and over the daily summary the pipeline reads, with the
   memory the pipeline takes;
 - the BG/NBD and Gamma-Gamma fit on --fit customers and on every customer;
+- the training of the churn probability (the company one horizon ago, its outcomes since);
+- scoring without writes (ledger aggregation, RFM, predictions, churn probability) against
+  the yardstick;
 - a full run (RFM, lifecycle, BG/NBD predictions, churn warnings) right after a refit (on a
   database never scored, the first full run ever), again the same day, and once more a
   week later, with their ratio to the baseline;
 - an incremental run after 1,000 new orders;
 - the nightly job the day after (incremental, then a churn run over every customer);
-- the weekly job a week after that: a refit, then a full run (every prediction changes);
+- the weekly job a week after that: a refit, the training, then a full run (every
+  prediction changes);
 - on a database scored before, the first full run ever on emptied score and warning tables
   (what the first weekly job costs on a loaded database);
 - where the full runs again the same day and a week later spend their time: the seconds of
@@ -116,9 +120,10 @@ def add_orders(env, company, count, today):
         """
         INSERT INTO customer_purchase_line (
             partner_id, commercial_partner_id, company_id, date, source, external_ref,
-            document_ref, document_name, quantity, amount, is_refund)
+            document_ref, document_name, quantity, amount, is_refund, create_date, write_date)
         SELECT partner_id, partner_id, %s, %s, 'import', 'bench:' || partner_id,
-               'bench:' || partner_id, 'BENCH', 1, 100, FALSE
+               'bench:' || partner_id, 'BENCH', 1, 100, FALSE,
+               NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
           FROM (SELECT DISTINCT commercial_partner_id AS partner_id
                   FROM customer_purchase_line TABLESAMPLE SYSTEM (1)
                  LIMIT %s) sample
@@ -166,6 +171,8 @@ def main():
     arguments = parser(__doc__)
     arguments.add_argument("--naive", type=int, default=10_000)
     arguments.add_argument("--fit", type=int, default=100_000)
+    arguments.add_argument("--no-rebuild", action="store_true",
+                           help="skip the whole rebuild of the daily summary")
     options = arguments.parse_args()
     sys.path.insert(0, f"{sys.path[0]}/..")
     with odoo_env(options.config, options.db) as env:
@@ -199,10 +206,11 @@ def main():
 
         # The yardstick gets the memory the pipeline takes for itself.
         Run._reserve_work_mem()
-        seconds, _result = timed(env, env["customer.purchase.day"]._rebuild)
-        days = env.execute_query(SQL("SELECT COUNT(*) FROM customer_purchase_day"))[0][0]
-        print(f"daily summary rebuilt whole ({days:,} rows; the upgrade's one-time cost):"
-              f" {seconds:.1f} s", flush=True)
+        if not options.no_rebuild:
+            seconds, _result = timed(env, env["customer.purchase.day"]._rebuild)
+            days = env.execute_query(SQL("SELECT COUNT(*) FROM customer_purchase_day"))[0][0]
+            print(f"daily summary rebuilt whole ({days:,} rows; the upgrade's one-time cost):"
+                  f" {seconds:.1f} s", flush=True)
         seconds, rows = timed(env, lambda: baseline(env, company, today, window_start))
         base_seconds = seconds
         print(f"baseline GROUP BY + 3 × NTILE(5) over the lines: {rows:,} customers in"
@@ -226,6 +234,33 @@ def main():
         seconds, small = timed(env, Run._fit_on_base)
         print(f"BG/NBD + Gamma-Gamma fit on {small['model_fit_customers']:,} customers:"
               f" {seconds:.1f} s", flush=True)
+        # Training the churn probability: the company as it was one horizon ago (ledger
+        # aggregation, BG/NBD refit, RFM and predictions, features in SQL), the outcomes of
+        # the horizon since, and the logistic fit.
+        horizon = config.churn_horizon_days
+        seconds, trained = timed(env, lambda: env["customer.churn.model"]._train(
+            config, today, horizon))
+        print(f"churn probability trained ({trained['kind']}) on"
+              f" {trained.get('customer_count', 0):,} customers as of"
+              f" {trained['train_cutoff']} ({horizon} days): {seconds:.1f} s"
+              f" (training ROC AUC {trained.get('roc_auc', 0):.3f})", flush=True)
+        model = {"kind": trained["kind"], "horizon": horizon,
+                 "intercept": trained["intercept"], "features": trained["coefficients"]}
+        params = (values["bgnbd_r"], values["bgnbd_alpha"], values["bgnbd_a"],
+                  values["bgnbd_b"])
+        gamma = (values["gamma_gamma_p"], values["gamma_gamma_q"], values["gamma_gamma_v"])
+
+        def scoring():
+            count = Run._build_base(config, today)
+            Run._score(config, Run._fresh_bounds(config, count), params, gamma)
+            env["customer.churn.warning"]._score_churn(config, today, model=model,
+                                                        with_signals=False)
+            return count
+
+        seconds, count = timed(env, scoring)
+        print(f"scoring (ledger aggregation, quintiles, RFM, lifecycle, BG/NBD and"
+              f" Gamma-Gamma predictions, churn probability; no writes): {count:,} customers"
+              f" in {seconds:.1f} s = {seconds / base_seconds:.2f} × baseline", flush=True)
         env.cr.rollback()
 
     # Runs are measured as the crons make them, each in a transaction of its own: within one
@@ -236,6 +271,7 @@ def main():
         Run = env["customer.rfm.run"]
         config = env["customer.rfm.config"]._for_company(company)
         config.write({**values, "model_fit_date": fields.Datetime.now()})
+        env["customer.churn.model"]._train_and_store(config, today)
         env.cr.commit()
 
         def reported(label, run, seconds):
@@ -282,8 +318,14 @@ def main():
                 env, lambda: Run._fit_churn_model(config, today + timedelta(days=14))
             )
             env.cr.commit()
+            train_seconds, _result = timed(
+                env, lambda: env["customer.churn.model"]._train_and_store(
+                    config, today + timedelta(days=14))
+            )
+            env.cr.commit()
             seconds, run = timed(env, lambda: Run._run_company(company, "full"))
-            print(f"the weekly job a week after that: refit {fit_seconds:.1f} s, then", end=" ")
+            print(f"the weekly job a week after that: refit {fit_seconds:.1f} s, training"
+                  f" {train_seconds:.1f} s, then", end=" ")
             reported("full run", run, seconds)
         if scores or warnings:
             # What installing the addon on a loaded database costs: nothing scored, nothing

@@ -2,7 +2,7 @@
     "name": "Customer File: Segmentation",
     "summary": "RFM value tiers, lifecycle stages, measured churn warnings and win-back "
     "for the customer file",
-    "version": "19.0.1.5.0",
+    "version": "19.0.1.6.0",
     "category": "Sales/CRM",
     "author": "Customer File",
     "license": "LGPL-3",
@@ -19,6 +19,7 @@
         "views/customer_churn_warning_views.xml",
         "views/customer_rfm_config_views.xml",
         "views/customer_churn_backtest_views.xml",
+        "views/customer_churn_model_views.xml",
         "views/res_partner_views.xml",
         "views/menus.xml",
     ],

@@ -3,10 +3,13 @@ from . import customer_rfm_segment
 from . import customer_rfm_run
 from . import customer_rfm_score
 from . import customer_rfm_snapshot
+from . import customer_churn_model
 from . import customer_churn_signal_type
 from . import customer_churn_signal
 from . import customer_churn_warning
 from . import customer_winback_action
 from . import customer_churn_backtest
 from . import customer_churn_backtest_decile
+from . import customer_churn_backtest_method
 from . import res_partner
+from . import customer_purchase_line

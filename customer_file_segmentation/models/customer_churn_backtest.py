@@ -7,15 +7,41 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from odoo.addons.customer_file.tools.access import check_group
+
 from ..tools.metrics import churn_metrics
+
+OFFICER = "customer_file.group_customer_file_officer"
+# The methods ranked side by side: the warning score and the baselines any RFM tool has,
+# each as a risk (higher is riskier) from the columns of ``customer_rfm_scored`` and
+# ``customer_churn_scored``. A baseline the data cannot give (no BG/NBD fit) is left out.
+METHODS = [
+    ("score", "Warning score (churn probability)"),
+    ("recency", "Recency alone"),
+    ("rfm", "Weighted RFM score"),
+    ("probability_alive", "Probability alive"),
+    ("expected_purchases", "Expected purchases"),
+]
+METHOD_RISK = {
+    "score": "churn.probability",
+    "recency": "(scored.as_of - scored.last_date)::float8",
+    "rfm": "-scored.weighted",
+    "probability_alive": "-COALESCE(scored.probability_alive, 1)",
+    "expected_purchases": "-scored.expected_h",
+}
+# The warning score "loses" to a baseline whose ROC AUC is higher by more than this.
+AUC_TOLERANCE = 0.005
 
 
 class CustomerChurnBacktest(models.Model):
-    """How well churn warnings would have predicted what really happened.
+    """How well churn warnings would have predicted what really happened, side by side
+    with simple baselines on the same customers.
 
-    Warnings are computed as of a past cutoff date from earlier data only (the churn model
-    is refitted on that data too); the outcome is whether the customer bought again within
-    the horizon. Customers already churned at the cutoff are left out: nobody warns them.
+    Everything is computed as of a past cutoff date from earlier data only: the churn
+    probability model is trained for the backtest's own horizon at the cutoff minus that
+    horizon (its labels end at the cutoff), BG/NBD and Gamma-Gamma are refitted on the data
+    up to the cutoff. The outcome is whether the customer bought again within the horizon.
+    Customers already churned at the cutoff are left out: nobody warns them.
     """
 
     _name = "customer.churn.backtest"
@@ -30,7 +56,7 @@ class CustomerChurnBacktest(models.Model):
     )
     horizon_days = fields.Integer(string="Horizon (days)", required=True, default=90)
     threshold = fields.Integer(
-        string="Warn From Score",
+        string="Warn From Probability (%)",
         required=True,
         default=lambda self: self.env["customer.rfm.config"]._for_company(
             self.env.company).warning_min_score,
@@ -48,6 +74,22 @@ class CustomerChurnBacktest(models.Model):
     model_used = fields.Char(string="Churn Model", readonly=True)
     decile_ids = fields.One2many("customer.churn.backtest.decile", "backtest_id",
                                  string="Lift by Decile", readonly=True)
+    score_decile_ids = fields.One2many(
+        "customer.churn.backtest.decile", "backtest_id", string="Calibration",
+        domain=[("method", "=", "score")], readonly=True,
+    )
+    method_ids = fields.One2many("customer.churn.backtest.method", "backtest_id",
+                                 string="Side by Side", readonly=True)
+    verdict = fields.Text(readonly=True)
+    score_wins = fields.Boolean(
+        string="Score Ranks Best", readonly=True,
+        help="The warning score's ROC AUC is at least that of every baseline (within 0.005).",
+    )
+    calibration_gap = fields.Float(
+        string="Largest Calibration Gap (points)", readonly=True, digits=(16, 1),
+        help="The largest difference, over the deciles of the warning score, between the "
+        "predicted and the observed churn rate, in points of percentage.",
+    )
 
     _horizon_positive = models.Constraint(
         "CHECK(horizon_days > 0)", "The horizon must be at least one day."
@@ -72,6 +114,7 @@ class CustomerChurnBacktest(models.Model):
                 ))
 
     def action_run(self):
+        check_group(self.env, OFFICER)
         self.check_access("write")
         for backtest in self:
             backtest._run()
@@ -81,7 +124,9 @@ class CustomerChurnBacktest(models.Model):
         self.ensure_one()
         config = self.env["customer.rfm.config"]._for_company(self.company_id)
         Run = self.env["customer.rfm.run"]
-        cutoff = self.cutoff_date
+        cutoff, horizon = self.cutoff_date, self.horizon_days
+        Run._lock_company(self.company_id)
+        trained = self.env["customer.churn.model"]._train(config, cutoff, horizon)
         self.env.flush_all()
         count = Run._build_base(config, cutoff)
         if not count:
@@ -93,37 +138,77 @@ class CustomerChurnBacktest(models.Model):
             params = (fitted["bgnbd_r"], fitted["bgnbd_alpha"], fitted["bgnbd_a"],
                       fitted["bgnbd_b"])
             gamma = (fitted["gamma_gamma_p"], fitted["gamma_gamma_q"], fitted["gamma_gamma_v"])
-            model_used = self.env._("BG/NBD fitted on %(count)s customers",
-                                    count=fitted["model_fit_customers"])
         except UserError:
             params = gamma = None
-            model_used = self.env._("Rules only (no repeat buyers before the cutoff)")
-        Run._score(config, Run._fresh_bounds(config, count), params, gamma)
-        self.env["customer.churn.warning"]._score_churn(config, cutoff)
+        if trained["kind"] == "logistic":
+            model_used = self.env._(
+                "Logistic model trained on %(count)s customers as of %(date)s (their "
+                "outcomes up to %(cutoff)s)",
+                count=trained["customer_count"], date=trained["train_cutoff"], cutoff=cutoff,
+            )
+        elif params:
+            model_used = self.env._("BG/NBD probability of no purchase (%(note)s)",
+                                    note=trained.get("note") or "")
+        else:
+            model_used = self.env._("Overdue heuristic: nobody had bought twice by the cutoff")
+        Run._score(config, Run._fresh_bounds(config, count), params, gamma, horizon=horizon)
+        model = {"kind": "logistic", "horizon": horizon, "intercept": trained["intercept"],
+                 "features": trained["coefficients"]} if trained["kind"] == "logistic" else {
+                     "kind": trained["kind"], "horizon": horizon, "features": []}
+        self.env["customer.churn.warning"]._score_churn(
+            config, cutoff, model=model, horizon=horizon, with_signals=False,
+        )
+        methods = [code for code, _label in METHODS if params or code in ("score", "recency",
+                                                                           "rfm")]
         rows = self.env.execute_query(SQL(
             """
-            SELECT COALESCE(churn.score, 0),
-                   NOT EXISTS (
-                       SELECT 1 FROM customer_purchase_day day
-                        WHERE day.commercial_partner_id = scored.partner_id
-                          AND day.company_id = %(company)s
-                          AND day.source = ANY(%(sources)s)
-                          AND NOT day.is_refund
-                          AND day.date > %(cutoff)s AND day.date <= %(end)s)
+            SELECT bought.partner_id IS NULL, %(risks)s
               FROM customer_rfm_scored scored
-              LEFT JOIN customer_churn_scored churn ON churn.partner_id = scored.partner_id
+              JOIN customer_churn_scored churn ON churn.partner_id = scored.partner_id
+              LEFT JOIN (SELECT DISTINCT day.commercial_partner_id AS partner_id
+                           FROM customer_purchase_day day
+                          WHERE day.company_id = %(company)s
+                            AND day.source = ANY(%(sources)s) AND NOT day.is_refund
+                            AND day.date > %(cutoff)s AND day.date <= %(end)s) bought
+                ON bought.partner_id = scored.partner_id
              WHERE scored.lifecycle_stage <> 'churned'
+             ORDER BY scored.partner_id
             """,
-            company=self.company_id.id,
-            sources=config._sources(),
-            cutoff=cutoff,
-            end=cutoff + timedelta(days=self.horizon_days),
+            risks=SQL(", ").join(SQL(METHOD_RISK[code]) for code in methods),
+            company=self.company_id.id, sources=config._sources(), cutoff=cutoff,
+            end=cutoff + timedelta(days=horizon),
         ))
         if not rows:
             raise UserError(self.env._("Every customer had already churned at the cutoff."))
-        scores, churned = zip(*rows, strict=True)
-        metrics = churn_metrics(scores, churned, self.threshold)
+        columns = list(zip(*rows, strict=True))
+        churned, risks = columns[0], dict(zip(methods, columns[1:], strict=True))
+        probability = risks["score"]
+        metrics = churn_metrics(probability, churned, self.threshold / 100.0,
+                                predicted=probability)
+        compared = {"score": metrics}
+        for code in methods[1:]:
+            compared[code] = churn_metrics(risks[code], churned,
+                                           warned_count=metrics["warned"])
+        labels = dict(self._method_labels())
+        best = max(methods[1:], key=lambda code: compared[code]["roc_auc"])
+        score_wins = compared["score"]["roc_auc"] + AUC_TOLERANCE >= compared[best]["roc_auc"]
+        if score_wins:
+            verdict = self.env._(
+                "The warning score ranks customers at least as well as every baseline: ROC AUC "
+                "%(score).3f, best baseline %(baseline)s %(auc).3f.",
+                score=compared["score"]["roc_auc"], baseline=labels[best],
+                auc=compared[best]["roc_auc"],
+            )
+        else:
+            verdict = self.env._(
+                "The warning score LOSES to %(baseline)s: ROC AUC %(score).3f against %(auc).3f. "
+                "Act on %(baseline)s rather than on the warnings until the model does better.",
+                score=compared["score"]["roc_auc"], baseline=labels[best],
+                auc=compared[best]["roc_auc"],
+            )
+        gap = max(abs(row["predicted_rate"] - row["churn_rate"]) for row in metrics["deciles"])
         self.decile_ids.unlink()
+        self.method_ids.unlink()
         self.write({
             "state": "done",
             "customer_count": metrics["customers"],
@@ -135,15 +220,35 @@ class CustomerChurnBacktest(models.Model):
             "recall": 100 * metrics["recall"],
             "roc_auc": metrics["roc_auc"],
             "model_used": model_used,
+            "verdict": verdict,
+            "score_wins": score_wins,
+            "calibration_gap": 100 * gap,
+            "method_ids": [fields.Command.create({
+                "method": code,
+                "roc_auc": compared[code]["roc_auc"],
+                "precision": 100 * compared[code]["precision"],
+                "recall": 100 * compared[code]["recall"],
+                "warned_count": compared[code]["warned"],
+                "top_decile_rate": 100 * compared[code]["deciles"][0]["churn_rate"],
+                "top_decile_lift": compared[code]["deciles"][0]["lift"],
+            }) for code in methods],
             "decile_ids": [fields.Command.create({
+                "method": code,
                 "decile": row["decile"],
                 "customer_count": row["customers"],
                 "churned_count": row["churned"],
                 "churn_rate": 100 * row["churn_rate"],
+                "predicted_rate": 100 * row["predicted_rate"]
+                if row["predicted_rate"] is not None else 0.0,
                 "lift": row["lift"],
-                "min_score": row["min_score"],
-            }) for row in metrics["deciles"]],
+                "min_score": 100 * row["min_score"] if code == "score" else row["min_score"],
+            }) for code in methods for row in compared[code]["deciles"]],
         })
+
+    @api.model
+    def _method_labels(self):
+        return self.env["customer.churn.backtest.method"]._fields["method"] \
+            ._description_selection(self.env)
 
     def action_export_xlsx(self):
         self.ensure_one()
@@ -169,13 +274,14 @@ class CustomerChurnBacktest(models.Model):
         bold = workbook.add_format({"bold": True})
         summary = workbook.add_worksheet(self.env._("Summary"))
         summary.set_column(0, 0, 28)
-        summary.set_column(1, 1, 40)
+        summary.set_column(1, 1, 60)
         rows = [
             (self.env._("Company"), self.company_id.name),
             (self.env._("Cutoff date"), str(self.cutoff_date)),
             (self.env._("Horizon (days)"), self.horizon_days),
-            (self.env._("Warn from score"), self.threshold),
+            (self.env._("Warn from probability (%)"), self.threshold),
             (self.env._("Churn model"), self.model_used or ""),
+            (self.env._("Verdict"), self.verdict or ""),
             (self.env._("Customers"), self.customer_count),
             (self.env._("Did not buy again"), self.churned_count),
             (self.env._("Warned"), self.warned_count),
@@ -184,21 +290,50 @@ class CustomerChurnBacktest(models.Model):
             (self.env._("Precision (%)"), round(self.precision, 2)),
             (self.env._("Recall (%)"), round(self.recall, 2)),
             (self.env._("ROC AUC"), round(self.roc_auc, 4)),
+            (self.env._("Largest calibration gap (points)"), round(self.calibration_gap, 2)),
         ]
         for index, (label, value) in enumerate(rows):
             summary.write(index, 0, label, bold)
             summary.write(index, 1, value)
-        deciles = workbook.add_worksheet(self.env._("Lift by decile"))
+        labels = dict(self._method_labels())
+        side = workbook.add_worksheet(self.env._("Side by side"))
+        side.set_column(0, 0, 36)
         headers = [
-            self.env._("Decile"), self.env._("Customers"), self.env._("Did not buy again"),
-            self.env._("Churn rate (%)"), self.env._("Lift"), self.env._("Lowest score"),
+            self.env._("Method"), self.env._("ROC AUC"), self.env._("Warned"),
+            self.env._("Precision (%)"), self.env._("Recall (%)"),
+            self.env._("Churn rate of decile 1 (%)"), self.env._("Lift of decile 1"),
         ]
-        for column, header in enumerate(headers):
-            deciles.write(0, column, header, bold)
-        for index, line in enumerate(self.decile_ids.sorted("decile"), start=1):
-            deciles.write_row(index, 0, [line.decile, line.customer_count, line.churned_count,
+        side.write_row(0, 0, headers, bold)
+        for index, line in enumerate(self.method_ids, start=1):
+            side.write_row(index, 0, [labels.get(line.method, line.method),
+                                      round(line.roc_auc, 4), line.warned_count,
+                                      round(line.precision, 2), round(line.recall, 2),
+                                      round(line.top_decile_rate, 2),
+                                      round(line.top_decile_lift, 3)])
+        deciles = workbook.add_worksheet(self.env._("Lift by decile"))
+        deciles.set_column(0, 0, 36)
+        headers = [
+            self.env._("Method"), self.env._("Decile"), self.env._("Customers"),
+            self.env._("Did not buy again"), self.env._("Churn rate (%)"), self.env._("Lift"),
+            self.env._("Lowest score"),
+        ]
+        deciles.write_row(0, 0, headers, bold)
+        for index, line in enumerate(self.decile_ids.sorted(lambda d: (d.method, d.decile)),
+                                     start=1):
+            deciles.write_row(index, 0, [labels.get(line.method, line.method), line.decile,
+                                         line.customer_count, line.churned_count,
                                          round(line.churn_rate, 2), round(line.lift, 3),
                                          line.min_score])
+        calibration = workbook.add_worksheet(self.env._("Calibration"))
+        headers = [
+            self.env._("Decile"), self.env._("Customers"), self.env._("Predicted churn (%)"),
+            self.env._("Observed churn (%)"), self.env._("Difference (points)"),
+        ]
+        calibration.write_row(0, 0, headers, bold)
+        for index, line in enumerate(self.score_decile_ids.sorted("decile"), start=1):
+            calibration.write_row(index, 0, [
+                line.decile, line.customer_count, round(line.predicted_rate, 2),
+                round(line.churn_rate, 2), round(line.churn_rate - line.predicted_rate, 2),
+            ])
         workbook.close()
         return output.getvalue()
-

@@ -3,7 +3,7 @@ from odoo.tools import SQL
 
 # Decimals a value is shown and stored with, by unit of its signal type (2 otherwise): a value
 # that moved less than that is the same to the reader, and is not rewritten.
-VALUE_DECIMALS = {"ratio": 1, "percent": 0, "probability": 2}
+VALUE_DECIMALS = {"ratio": 1, "percent": 0, "probability": 2, "days": 0, "amount": 2}
 DEFAULT_DECIMALS = 2
 
 
@@ -23,7 +23,11 @@ class CustomerChurnSignal(models.Model):
                               ondelete="cascade")
     # Double precision, rounded as shown (``VALUE_DECIMALS``) by the runs that compare it.
     value = fields.Float(string="Raw Value")
-    points = fields.Integer()
+    points = fields.Integer(
+        string="Contribution (points)",
+        help="How many points of percentage this reason adds to the churn probability: the "
+        "probability minus what it would be with this feature at the company's average.",
+    )
     value_display = fields.Char(string="Value", compute="_compute_value_display")
 
     def init(self):
@@ -55,7 +59,11 @@ class CustomerChurnSignal(models.Model):
             if unit == "ratio":
                 signal.value_display = f"{signal.value:.{digits}f} {units['ratio']}"
             elif unit == "percent":
-                signal.value_display = f"-{signal.value:.{digits}f}%"
+                signal.value_display = f"{-signal.value:+.{digits}f}%".replace("+0%", "0%")
+            elif unit == "days":
+                signal.value_display = f"{signal.value:.0f} {units['days']}"
+            elif unit == "amount":
+                signal.value_display = f"{signal.value:,.2f}"
             elif unit == "probability":
                 signal.value_display = f"{signal.value:.{digits - 2}%}"
             else:

@@ -15,11 +15,12 @@ class CustomerChurnSignalType(models.Model):
     points = fields.Integer(
         required=True,
         default=20,
-        help="Added to the churn score (0 to 100) of a customer when this signal fires.",
+        help="Points of the former rule-based score; the churn model now learns what each "
+        "signal weighs.",
     )
     unit = fields.Selection(
         [("ratio", "× own rhythm"), ("probability", "probability"), ("percent", "%"),
-         ("count", "count"), ("score", "score")],
+         ("count", "count"), ("score", "score"), ("days", "days"), ("amount", "amount")],
         required=True,
         default="count",
     )

@@ -92,11 +92,52 @@ class CustomerRfmConfig(models.Model):
     )
 
     # Churn warnings
+    churn_horizon_days = fields.Integer(
+        string="Churn Horizon (days)",
+        default=90,
+        required=True,
+        help="The churn probability is that of no purchase within this many days. The model "
+        "learns it from the company's own past: customers as they were this many days ago, "
+        "and whether they bought since.",
+    )
+    warning_rule = fields.Selection(
+        [("probability", "Probability threshold"),
+         ("top_percent", "Top share of customers"),
+         ("expected_value", "Expected value at risk")],
+        string="Open Warnings For",
+        default="probability",
+        required=True,
+        help="Probability threshold: customers whose churn probability reaches the threshold. "
+        "Top share: the given percentage of customers with the highest probability. Expected "
+        "value at risk: customers whose 12-month CLV times the churn probability reaches the "
+        "amount.",
+    )
     warning_min_score = fields.Integer(
-        string="Warn From Score",
-        default=40,
-        help="A churn warning is opened when the signals that fire add up to this score "
-        "(0 to 100).",
+        string="Warn From Probability (%)",
+        default=60,
+        help="With the probability threshold rule, a churn warning opens when the "
+        "probability of no purchase within the horizon reaches this percentage.",
+    )
+    warning_top_percent = fields.Float(
+        string="Warn Top (% of customers)",
+        default=10.0,
+        help="With the top share rule, this percentage of the customers evaluated, those with "
+        "the highest churn probability, get a warning.",
+    )
+    warning_top_cutoff = fields.Float(
+        readonly=True, digits=(16, 4),
+        help="The probability from which the last run over every customer found the top "
+        "share; runs over selected customers use it.",
+    )
+    warning_min_value = fields.Monetary(
+        string="Warn From Value at Risk",
+        default=100.0,
+        help="With the expected value rule, a warning opens when the customer's 12-month CLV "
+        "times the churn probability reaches this amount.",
+    )
+    churn_model_id = fields.Many2one(
+        "customer.churn.model", string="Current Churn Model", readonly=True,
+        help="The model trained last by the weekly job (or the Fit button).",
     )
     probability_alive_max = fields.Float(
         string="Low Probability Alive Below", default=0.3
@@ -130,6 +171,17 @@ class CustomerRfmConfig(models.Model):
     )
     _window_positive = models.Constraint(
         "CHECK(window_months > 0)", "The analysis window must be at least one month."
+    )
+    _horizon_positive = models.Constraint(
+        "CHECK(churn_horizon_days > 0)", "The churn horizon must be at least one day."
+    )
+    _warning_probability = models.Constraint(
+        "CHECK(warning_min_score BETWEEN 0 AND 100)",
+        "The warning threshold is a probability between 0% and 100%.",
+    )
+    _warning_top_share = models.Constraint(
+        "CHECK(warning_top_percent > 0 AND warning_top_percent <= 100)",
+        "The top share of customers to warn is between 0% and 100%.",
     )
     _control_share = models.Constraint(
         "CHECK(control_group_percent >= 0 AND control_group_percent < 100)",
@@ -220,4 +272,5 @@ class CustomerRfmConfig(models.Model):
         self.check_access("write")
         for config in self:
             self.env["customer.rfm.run"]._fit_churn_model(config)
+            self.env["customer.churn.model"]._train_and_store(config)
         return True

@@ -1,3 +1,4 @@
+import logging
 import time
 from datetime import timedelta
 
@@ -17,6 +18,10 @@ def float8(value):
     return SQL("%s::float8", float(value))
 
 
+_logger = logging.getLogger(__name__)
+
+# First key of the advisory lock a scoring run of a company takes (the second: its id).
+SCORING_LOCK = 1_480_371_018
 RUN_MODES = [("full", "Full"), ("incremental", "Incremental"), ("churn", "Churn evaluation")]
 # The churn model's expectations are joined on (repeat purchases, age in days) folded into one
 # number: with two keys the planner sees few distinct values in each and sorts every customer
@@ -31,6 +36,33 @@ class CustomerRfmRun(models.Model):
     (one row per customer), scores it into ``customer_rfm_scored``, then writes the current
     scores, a snapshot, the lifecycle stages, the churn predictions and the churn warnings,
     each in one statement. Nothing loops over customers in Python.
+
+    The temporary tables are the pipeline's interface, in the order they are made (each is
+    dropped at the end of the transaction):
+
+    ============================= ====================================================
+    ``customer_rfm_base``         ``_build_base``: one row per customer with purchases
+                                  up to ``as_of`` (dates, orders, purchase days, spend,
+                                  spend and orders of the last 90 days and the 90 before)
+    ``customer_rfm_expectation``  ``_create_expectations``: BG/NBD's expected purchases
+                                  per (repeat purchases, age) pair, from numpy
+    ``customer_rfm_scored``       ``_score``: R, F, M, weighted score, tier, segment,
+                                  lifecycle stage, rhythm, probability alive, expected
+                                  purchases (90 days and the churn horizon), probability of
+                                  no purchase in the horizon, order value, CLV
+    ``customer_churn_hook``       ``customer.churn.warning._churn_features``: the signals
+    ``customer_churn_hook_pivot`` of other addons (hook), per customer and code, pivoted
+    ``customer_churn_scored``     ``customer.churn.warning._score_churn``: churn
+                                  probability, score (percent) and whether a warning opens
+    ``customer_churn_fired``      the reasons of the customers who qualify or have an open
+    ``customer_churn_keys``       warning (model terms, values, contributions) and their key
+    ``customer_rfm_new``          ``_store_scores``: the score rows that change
+    ``customer_churn_evaluated``  ``customer.churn.warning._apply_churn``: open warnings
+                                  of the evaluated customers, then the warnings' writes
+    ============================= ====================================================
+
+    The churn model (``customer.churn.model._train``) and the backtest run the same steps
+    as of a past date without writing scores or warnings.
     """
 
     _name = "customer.rfm.run"
@@ -50,10 +82,11 @@ class CustomerRfmRun(models.Model):
     duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
     customer_count = fields.Integer(string="Customers", readonly=True)
     warning_count = fields.Integer(string="New Warnings", readonly=True)
-    last_line_id = fields.Integer(
+    changes_since = fields.Datetime(
         readonly=True,
-        help="Highest purchase line id when the run started: the next incremental run "
-        "rescores the customers of the lines added after it.",
+        help="Start of the oldest transaction under way when the run started: the next "
+        "incremental run rescores the customers of the purchase lines created since, so a "
+        "line committed late by a transaction that was already running is not missed.",
     )
     boundaries = fields.Json(
         readonly=True,
@@ -90,6 +123,7 @@ class CustomerRfmRun(models.Model):
         full run, so a customer's scores only move when the customer does.
         """
         config = self.env["customer.rfm.config"]._for_company(company)
+        self._lock_company(company)
         started = time.monotonic()
         today = fields.Date.context_today(self)
         if mode != "full" and not config.last_full_run_id:
@@ -100,13 +134,11 @@ class CustomerRfmRun(models.Model):
         if mode == "incremental" and partner_ids is None:
             partner_ids = self._changed_partner_ids(config)
         self.env.flush_all()
-        last_line_id = self.env.execute_query(
-            SQL("SELECT COALESCE(MAX(id), 0) FROM customer_purchase_line")
-        )[0][0]
+        changes_since = self._oldest_transaction_start()
         previous_run = self.sudo().search([("company_id", "=", company.id)], limit=1)
         run = self.sudo().create({
             "company_id": company.id, "mode": mode, "run_date": today,
-            "last_line_id": last_line_id, "is_partial": is_partial,
+            "changes_since": changes_since, "is_partial": is_partial,
         })
         count = self._build_base(config, today, partner_ids)
         if mode != "full" and config.scoring_method == "quintile":
@@ -116,7 +148,7 @@ class CustomerRfmRun(models.Model):
         run.boundaries = bounds
         self._score(config, bounds, config._bgnbd_params(), config._gamma_gamma_params())
         warnings = self.env["customer.churn.warning"]
-        warnings._score_churn(config, today)
+        warnings._score_churn(config, today, every_customer=partner_ids is None)
         self._store_scores(config, run, previous_run, every_customer=partner_ids is None)
         new_warnings = warnings._apply_churn(config, today, run,
                                              remeasure=partner_ids is not None)
@@ -131,9 +163,39 @@ class CustomerRfmRun(models.Model):
         return run
 
     @api.model
+    def _try_lock_company(self, company):
+        return self.env.execute_query(SQL(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", SCORING_LOCK, company.id
+        ))[0][0]
+
+    @api.model
+    def _lock_company(self, company):
+        """One scoring run (or training) at a time per company: a transaction-level advisory
+        lock, released when the run's transaction ends. A second run refuses at once."""
+        if not self._try_lock_company(company):
+            raise UserError(self.env._(
+                "Customers of %(company)s are being scored by another run right now. "
+                "Try again when it has finished.",
+                company=company.name,
+            ))
+
+    @api.model
+    def _oldest_transaction_start(self):
+        """When the oldest transaction under way on this database started (this one
+        included), in UTC: purchase lines not yet committed were created after it."""
+        return self.env.execute_query(SQL(
+            """
+            SELECT LEAST(NOW(), MIN(xact_start)) AT TIME ZONE 'UTC'
+              FROM pg_stat_activity
+             WHERE datname = current_database() AND xact_start IS NOT NULL
+            """
+        ))[0][0]
+
+    @api.model
     def _fit_churn_model(self, config, as_of=None):
         """Fit BG/NBD and Gamma-Gamma on the company's customers; store the parameters."""
         as_of = as_of or fields.Date.context_today(self)
+        self._lock_company(config.company_id)
         self.env.flush_all()
         if not self._build_base(config, as_of):
             raise UserError(self.env._(
@@ -145,10 +207,28 @@ class CustomerRfmRun(models.Model):
         config.sudo().write(values)
 
     @api.model
-    def _fit_on_base(self):
+    def _fit_on_base(self, sample_size=None):
+        """Fit BG/NBD and Gamma-Gamma on the customers of ``customer_rfm_base``, or on a
+        uniform random sample of about ``sample_size`` of them."""
+        count = self.env.execute_query(SQL("SELECT COUNT(*) FROM customer_rfm_base"))[0][0] \
+            if sample_size else 0
+        share = min(1.0, sample_size / count) if sample_size and count else 1.0
+        sampled = SQL("WHERE random() < %s", share) if share < 1 else SQL()
+        if share < 1:
+            self.env.cr.execute(SQL(
+                """
+                DROP TABLE IF EXISTS customer_rfm_fit_sample;
+                CREATE TEMP TABLE customer_rfm_fit_sample ON COMMIT DROP AS
+                SELECT purchase_days, last_date, first_date, as_of, orders, gross_spend
+                  FROM customer_rfm_base %s
+                """,
+                sampled,
+            ))
+        table = SQL("customer_rfm_fit_sample") if share < 1 else SQL("customer_rfm_base")
         rows = self.env.execute_query(SQL(
             "SELECT purchase_days - 1, last_date - first_date, as_of - first_date, COUNT(*)"
-            "  FROM customer_rfm_base GROUP BY 1, 2, 3"
+            "  FROM %s GROUP BY 1, 2, 3",
+            table,
         ))
         x, t_x, T, weight = (np.array(column, dtype=float) for column in zip(*rows, strict=True))
         if not np.any(x > 0):
@@ -163,8 +243,9 @@ class CustomerRfmRun(models.Model):
             "gamma_gamma_p": 0.0, "gamma_gamma_q": 0.0, "gamma_gamma_v": 0.0,
         }
         repeat = self.env.execute_query(SQL(
-            "SELECT orders, gross_spend / orders FROM customer_rfm_base"
-            " WHERE orders > 1 AND gross_spend > 0"
+            "SELECT purchase_days - 1, gross_spend / purchase_days FROM %s"
+            " WHERE purchase_days > 1 AND gross_spend > 0",
+            table,
         ))
         if len(repeat) >= 10:
             frequency, mean_value = (
@@ -201,9 +282,16 @@ class CustomerRfmRun(models.Model):
             ]).mapped("mode"))
             if steps[-1] in done:
                 continue
+            if not self._try_lock_company(company):
+                # Another run of the company is under way (a manual one, or this job
+                # started twice): it will be done by that one or at the next start.
+                _logger.info("Scoring of %s skipped: another run is under way.",
+                             company.name)
+                continue
             for step in steps:
                 if step == "fit":
                     self._try_fit_churn_model(config, today)
+                    self._try_train_churn_model(config, today)
                 elif step not in done:
                     self._run_company(company, step)
             if in_cron:
@@ -212,6 +300,18 @@ class CustomerRfmRun(models.Model):
                 )
                 if remaining_time <= 0:
                     break
+
+    @api.model
+    def _try_train_churn_model(self, config, until):
+        """Train the churn probability on the company's past; a failure keeps the last
+        model (the run still scores with it, or with BG/NBD)."""
+        try:
+            with self.env.cr.savepoint():
+                self._lock_company(config.company_id)
+                self.env["customer.churn.model"]._train_and_store(config, until)
+        except UserError:
+            return False
+        return True
 
     @api.model
     def _try_fit_churn_model(self, config, as_of):
@@ -230,18 +330,21 @@ class CustomerRfmRun(models.Model):
         """Customers with purchase lines added since the last scoring run of the company
         that was not a churn run nor a run over selected customers.
 
-        Editing an order replaces its lines, so new ids cover edits too; a deleted line only
-        counts at the next full run.
+        Editing an order replaces its lines, so new lines cover edits too; a deleted line
+        only counts at the next full run. Lines are found by creation time from the start
+        of the oldest transaction under way when that run started (``changes_since``), not
+        by id: a transaction that commits late takes ids lower than lines already seen.
         """
         last = self.sudo().search(
             [("company_id", "=", config.company_id.id), ("mode", "!=", "churn"),
              ("is_partial", "=", False)],
             limit=1,
         )
+        self.env["customer.purchase.line"].flush_model()
         rows = self.env.execute_query(SQL(
             "SELECT DISTINCT commercial_partner_id FROM customer_purchase_line"
-            " WHERE company_id = %s AND id > %s",
-            config.company_id.id, last.last_line_id,
+            " WHERE company_id = %s AND create_date >= %s",
+            config.company_id.id, last.changes_since or last.started_at,
         ))
         return [row[0] for row in rows]
 
@@ -400,7 +503,7 @@ class CustomerRfmRun(models.Model):
         }
 
     @api.model
-    def _score(self, config, bounds, params, gamma):
+    def _score(self, config, bounds, params, gamma, horizon=None):
         """Everything known about each customer of ``customer_rfm_base``, in one statement,
         into ``customer_rfm_scored``: R, F and M (1 + the number of limits of scores 2 to 5
         reached), FM, the weighted score, value tier and segment, the BG/NBD and
@@ -419,7 +522,8 @@ class CustomerRfmRun(models.Model):
 
         cells = self.env["customer.rfm.segment"]._cell_map() or [(0, 0, None)]
         weights = (config.weight_recency, config.weight_frequency, config.weight_monetary)
-        inputs, predictions = self._prediction_columns(params, gamma)
+        inputs, predictions = self._prediction_columns(
+            params, gamma, horizon or config.churn_horizon_days)
         self.env.cr.execute(SQL(
             """
             DROP TABLE IF EXISTS customer_rfm_scored;
@@ -432,7 +536,8 @@ class CustomerRfmRun(models.Model):
                    %(stage)s::varchar AS lifecycle_stage
               FROM (
                     SELECT rated.partner_id, rated.as_of, rated.first_date, rated.last_date,
-                           rated.frequency, rated.monetary, rated.spend_recent,
+                           rated.frequency, rated.monetary, rated.purchase_days,
+                           rated.spend_recent,
                            rated.spend_previous, rated.orders_recent, rated.orders_previous,
                            rated.return_date, rated.before_return_date,
                            rated.r, rated.f, rated.m, (rated.f + rated.m + 1) / 2 AS fm,
@@ -496,7 +601,7 @@ class CustomerRfmRun(models.Model):
         return rows[0][0] or 90.0
 
     @api.model
-    def _prediction_columns(self, params, gamma):
+    def _prediction_columns(self, params, gamma, horizon):
         """The BG/NBD and Gamma-Gamma columns of ``_score``, in two parts: the inputs,
         computed once per customer from ``base`` and ``e``, and the predictions from them
         (``rated``): probability alive, expected purchases in 90 days, expected order value
@@ -508,16 +613,17 @@ class CustomerRfmRun(models.Model):
         distinct pair, far fewer than customers, into ``customer_rfm_expectation`` that SQL
         joins. Without a fitted model only the average order value is known.
         """
-        mean_value = SQL("base.gross_spend::float8 / base.orders AS mean_value")
+        mean_value = SQL("base.gross_spend::float8 / base.purchase_days AS mean_value")
         if not params:
             return mean_value, SQL(
                 """NULL::float8 AS probability_alive, NULL::float8 AS expected_90,
+                   NULL::float8 AS expected_h, NULL::float8 AS p_none_h,
                    rated.mean_value AS order_value, NULL::float8 AS clv"""
             )
-        self._create_expectations(params)
+        self._create_expectations(params, horizon)
         r, alpha, a, b = params
         inputs = SQL(
-            """%(mean_value)s, e.head_90, e.head_365,
+            """%(mean_value)s, e.head_90, e.head_365, e.head_h,
                CASE WHEN base.purchase_days > 1
                     THEN %(a)s / (%(b)s + base.purchase_days - 2)
                          * EXP(LEAST(700, (%(r)s + base.purchase_days - 1)
@@ -528,11 +634,12 @@ class CustomerRfmRun(models.Model):
             r=float8(r), alpha=float8(alpha), a=float8(a), b=float8(b),
         )
         order_value = SQL(
-            """(CASE WHEN rated.orders > 1 AND rated.gross_spend > 0 THEN
-                   (1 - %(p)s * rated.orders / (%(p)s * rated.orders + %(q)s - 1))
+            """(CASE WHEN rated.purchase_days > 1 AND rated.gross_spend > 0 THEN
+                   (1 - %(p)s * (rated.purchase_days - 1)
+                        / (%(p)s * (rated.purchase_days - 1) + %(q)s - 1))
                        * (%(v)s * %(p)s / (%(q)s - 1))
-                 + %(p)s * rated.orders / (%(p)s * rated.orders + %(q)s - 1)
-                       * rated.mean_value
+                 + %(p)s * (rated.purchase_days - 1)
+                   / (%(p)s * (rated.purchase_days - 1) + %(q)s - 1) * rated.mean_value
                ELSE rated.mean_value END)""",
             p=float8(gamma[0]), q=float8(gamma[1]), v=float8(gamma[2]),
         ) if gamma and gamma[1] > 1 else SQL("rated.mean_value")
@@ -540,13 +647,18 @@ class CustomerRfmRun(models.Model):
             """CASE WHEN rated.purchase_days > 1 THEN 1 / (1 + rated.odds) END
                    AS probability_alive,
                rated.head_90 / (1 + rated.odds) AS expected_90,
+               rated.head_h / (1 + rated.odds) AS expected_h,
+               (rated.odds + EXP((%(r)s + rated.purchase_days - 1)
+                    * LN((%(alpha)s + (rated.as_of - rated.first_date))
+                         / (%(alpha)s + (rated.as_of - rated.first_date) + %(horizon)s))))
+                   / (1 + rated.odds) AS p_none_h,
                %(order_value)s AS order_value,
                rated.head_365 / (1 + rated.odds) * %(order_value)s AS clv""",
-            order_value=order_value,
+            order_value=order_value, r=float8(r), alpha=float8(alpha), horizon=float8(horizon),
         )
 
     @api.model
-    def _create_expectations(self, params):
+    def _create_expectations(self, params, horizon=90):
         r, alpha, a, b = params
         pairs = self.env.execute_query(SQL(
             "SELECT DISTINCT purchase_days - 1, as_of - first_date FROM customer_rfm_base"
@@ -558,16 +670,18 @@ class CustomerRfmRun(models.Model):
         factor = np.where(x > 0, 1 + (a / np.maximum(b + x - 1, 1e-12)), 1.0)
         head_90 = bgnbd.expected_purchases(params, 90, x, T, T) * factor
         head_365 = bgnbd.expected_purchases(params, 365, x, T, T) * factor
+        head_h = bgnbd.expected_purchases(params, horizon, x, T, T) * factor
         self.env.cr.execute(SQL(
             """
             DROP TABLE IF EXISTS customer_rfm_expectation;
             CREATE TEMP TABLE customer_rfm_expectation ON COMMIT DROP AS
-            SELECT * FROM unnest(%s::int8[], %s::float8[], %s::float8[])
-                AS e(pair, head_90, head_365);
+            SELECT * FROM unnest(%s::int8[], %s::float8[], %s::float8[], %s::float8[])
+                AS e(pair, head_90, head_365, head_h);
             ANALYZE customer_rfm_expectation;
             """,
             [int(x_i) * EXPECTATION_KEY_STRIDE + int(T_i) for x_i, T_i in zip(x, T, strict=True)],
             [float(value) for value in head_90], [float(value) for value in head_365],
+            [float(value) for value in head_h],
         ))
 
     @api.model
@@ -615,7 +729,9 @@ class CustomerRfmRun(models.Model):
         ("expected_purchases_90d", "ROUND(scored.expected_90 * 1000) / 1000"),
         ("expected_order_value", "ROUND(scored.order_value * 100) / 100"),
         ("clv_12m", "ROUND(scored.clv * 100) / 100"),
-        ("churn_score", "COALESCE(churn.score, 0)"),
+        # Churned customers are past the point a probability is needed: 100.
+        ("churn_score", "COALESCE(churn.score,"
+                        " CASE WHEN scored.lifecycle_stage = 'churned' THEN 100 ELSE 0 END)"),
     )
     # Values whose change is remembered as the customer's movement.
     _TRACKED_COLUMNS = (

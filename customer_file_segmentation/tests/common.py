@@ -44,6 +44,17 @@ class SegmentationCase(BaseCommon):
             "is_refund": refund,
         })
 
+    def _committed_earlier(self):
+        """Date the purchase lines so far as created a day ago, as if committed by earlier
+        transactions: a test runs in one transaction, where every line is created at its
+        start, and incremental runs find the lines created since the previous run began."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            "UPDATE customer_purchase_line"
+            "   SET create_date = NOW() AT TIME ZONE 'UTC' - INTERVAL '1 day'"
+        ))
+        self.env["customer.purchase.line"].invalidate_model(["create_date"])
+
     def _run(self, mode="full", company=None, partner_ids=None):
         return self.env["customer.rfm.run"]._run_company(company or self.company, mode,
                                                          partner_ids)

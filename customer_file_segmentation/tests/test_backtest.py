@@ -27,6 +27,15 @@ class TestChurnMetrics(TransactionCase):
         self.assertEqual([row["lift"] for row in metrics["deciles"]],
                          [2.5, 1.25, 0.0, 1.25, 0.0])
 
+    def test_baselines_warn_as_many_and_deciles_carry_the_prediction(self):
+        scores = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0]
+        churned = [1, 1, 0, 1, 0, 0, 1, 0, 0, 0]
+        metrics = churn_metrics(scores, churned, warned_count=3, deciles=2, predicted=scores)
+        self.assertEqual((metrics["warned"], metrics["true_positives"]), (3, 2))
+        self.assertEqual([round(row["predicted_rate"], 2) for row in metrics["deciles"]],
+                         [0.7, 0.2])
+        self.assertEqual([row["churn_rate"] for row in metrics["deciles"]], [0.6, 0.2])
+
     def test_ties_count_half(self):
         self.assertAlmostEqual(churn_metrics([5, 5], [1, 0], 1)["roc_auc"], 0.5)
         self.assertAlmostEqual(churn_metrics([5, 5, 1], [1, 0, 0], 1)["roc_auc"], 0.75)
@@ -85,11 +94,15 @@ class TestBacktest(SegmentationCase):
         self.assertAlmostEqual(backtest.precision, 50.0)
         self.assertAlmostEqual(backtest.recall, 50.0)
         self.assertAlmostEqual(backtest.base_rate, 40.0)
-        # p2 and p3 tie at the top: (p2 > p1) + (p2 ~ p3) / 2 + (p2 > p5) + (p4 ~ p1) / 2
-        # + (p4 ~ p5) / 2 of 2 × 3 pairs.
-        self.assertAlmostEqual(backtest.roc_auc, 3.5 / 6, places=3)
-        deciles = backtest.decile_ids.sorted("decile")
+        # Too few customers to learn from: BG/NBD's probability of no purchase. p2 and p3
+        # tie at the top, p1 and p4 (the same history at the cutoff) below, the one-time
+        # buyer p5 (first purchase 20 days before the cutoff) last: (p2 > p1) + (p2 ~ p3) / 2
+        # + (p2 > p5) + (p4 ~ p1) / 2 + (p4 > p5) of 2 × 3 pairs.
+        self.assertIn("BG/NBD", backtest.model_used)
+        self.assertAlmostEqual(backtest.roc_auc, 4 / 6, places=3)
+        deciles = backtest.score_decile_ids.sorted("decile")
         self.assertEqual(len(deciles), 5)
+        self.assertEqual(len(backtest.decile_ids), 5 * len(backtest.method_ids))
         self.assertEqual(sum(deciles[:2].mapped("churned_count")), 1)
         self.assertEqual(self.env["customer.churn.warning"].search_count([]), 0,
                          "a backtest opens no warning")
@@ -104,8 +117,11 @@ class TestBacktest(SegmentationCase):
         with zipfile.ZipFile(io.BytesIO(attachment.raw)) as workbook:
             sheets = workbook.read("xl/workbook.xml").decode()
             strings = workbook.read("xl/sharedStrings.xml").decode()
-        self.assertIn("Lift by decile", sheets)
-        self.assertIn("Precision (%)", strings)
+        for sheet in ("Summary", "Side by side", "Lift by decile", "Calibration"):
+            self.assertIn(sheet, sheets)
+        for label in ("Precision (%)", "Verdict", "Predicted churn (%)", "Recency alone",
+                      "Weighted RFM score", "Probability alive", "Expected purchases"):
+            self.assertIn(label, strings)
 
     def test_the_outcome_must_be_known(self):
         with self.assertRaises(ValidationError):

@@ -9,9 +9,11 @@ from .common import SegmentationCase
 
 @tagged("post_install", "-at_install")
 class TestChurnWarning(SegmentationCase):
-    """Without a fitted model the rules decide: Sandra bought every 30 days until 120 days
-    ago, so she is 4 × overdue (40 points) and her spend and order count of the last 90 days
-    fell by 100% (20 + 15 points): 75, a high-severity warning. Steve still buys every month."""
+    """Without any model (nobody to learn from, no BG/NBD fit) the overdue heuristic gives
+    the probability of no purchase within the 90-day horizon: alive with e^-(overdue - 1)
+    once past the own rhythm, buying at that rhythm if alive. Sandra bought every 30 days
+    until 120 days ago: 4 × overdue, 1 - e^-3 × (1 - e^-3) = 95%, a critical warning.
+    Steve still buys every month: 1 - (1 - e^-3) = 5%."""
 
     @classmethod
     def setUpClass(cls):
@@ -34,17 +36,19 @@ class TestChurnWarning(SegmentationCase):
         self.assertEqual(run.warning_count, 1)
         self.assertFalse(self._warnings(self.steve))
         self.assertEqual((warning.state, warning.score, warning.severity),
-                         ("new", 75, "high"))
+                         ("new", 95, "critical"))
         self.assertEqual(
             {signal.type_id.code: round(signal.value, 2) for signal in warning.signal_ids},
-            {"overdue": 4.0, "spend_drop": 100.0, "frequency_drop": 100.0},
+            {"low_probability_alive": 0.05, "overdue": 4.0},
         )
         self.assertEqual(
-            {signal.type_id.code: signal.value_display for signal in warning.signal_ids},
-            {"overdue": "4.0 × own rhythm", "spend_drop": "-100%", "frequency_drop": "-100%"},
+            [(signal.type_id.code, signal.value_display, signal.points)
+             for signal in warning.signal_ids],
+            [("low_probability_alive", "5%", 95), ("overdue", "4.0 × own rhythm", 0)],
         )
         self.assertEqual(warning.user_id, self.salesman)
-        self.assertEqual(self._score(self.sandra).churn_score, 75)
+        self.assertEqual(self._score(self.sandra).churn_score, 95)
+        self.assertEqual(self._score(self.steve).churn_score, 5)
 
     def test_owner_gets_an_activity(self):
         self.config.control_group_percent = 0
@@ -61,12 +65,12 @@ class TestChurnWarning(SegmentationCase):
         self.assertEqual(self._warnings(self.sandra), first, "updated, not duplicated")
         self.assertEqual(first.run_id, first_run, "the score did not change")
         self.assertEqual(first.state, "in_progress")
-        self.assertEqual(len(first.signal_ids), 3)
-        self.env.ref("customer_file_segmentation.signal_frequency_drop").active = False
+        self.assertEqual(len(first.signal_ids), 2)
+        self.env.ref("customer_file_segmentation.signal_overdue").active = False
         third_run = self._run("churn")
         self.assertEqual(self._warnings(self.sandra), first)
-        self.assertEqual((first.score, first.run_id), (60, third_run))
-        self.assertEqual(len(first.signal_ids), 2)
+        self.assertEqual((first.score, first.run_id), (95, third_run))
+        self.assertEqual(len(first.signal_ids), 1)
         self.assertEqual(first.last_evaluation_date, self.today)
 
     def test_actions_on_selected_customers_evaluate_only_them(self):
@@ -82,14 +86,11 @@ class TestChurnWarning(SegmentationCase):
 
     def test_signals_are_measured_again_when_they_change(self):
         """A warning's signals are those the run that last changed its score or the set of
-        signals that fired measured (``run_id``): later runs finding the same signals keep
-        them as they are; other signals giving the same score are measured again."""
-        frequency_drop = self.env.ref("customer_file_segmentation.signal_frequency_drop")
-        spend_drop = self.env.ref("customer_file_segmentation.signal_spend_drop")
-        frequency_drop.active = False
+        signals measured (``run_id``): later runs finding the same signals keep them as
+        they are; a change of the set measures them again."""
         first_run = self._run()
         warning = self._warnings(self.sandra)
-        self.assertEqual(warning.score, 60)
+        self.assertEqual(warning.score, 95)
         rows = {signal.id: self._row_version(signal) for signal in warning.signal_ids}
         self._run("churn")
         self.assertEqual(warning.run_id, first_run)
@@ -97,16 +98,15 @@ class TestChurnWarning(SegmentationCase):
             {signal.id: self._row_version(signal) for signal in warning.signal_ids}, rows,
             "the same signals are kept as they are, not rewritten",
         )
-        overdue = warning.signal_ids.filtered(lambda signal: signal.type_id.code == "overdue")
-        overdue.value = 9.0
-        # Overdue and frequency drop now give the 60 points overdue and spend drop gave.
-        frequency_drop.write({"active": True, "points": spend_drop.points})
-        spend_drop.active = False
+        alive = warning.signal_ids.filtered(
+            lambda signal: signal.type_id.code == "low_probability_alive")
+        alive.value = 0.5
+        self.env.ref("customer_file_segmentation.signal_overdue").active = False
         third_run = self._run("churn")
-        self.assertEqual((warning.score, warning.run_id), (60, third_run))
+        self.assertEqual((warning.score, warning.run_id), (95, third_run))
         self.assertEqual(
             {signal.type_id.code: round(signal.value, 2) for signal in warning.signal_ids},
-            {"overdue": 4.0, "frequency_drop": 100.0},
+            {"low_probability_alive": 0.05},
         )
         self.assertEqual(warning.signals_date, self.today)
 
@@ -122,19 +122,16 @@ class TestChurnWarning(SegmentationCase):
         self.assertEqual(warning.run_id.mode, "churn")
         self.assertEqual(warning.run_id.customer_count, 1)
 
-    def test_signals_follow_the_points_of_their_type(self):
+    def test_the_points_of_a_type_no_longer_add_up(self):
         overdue = self.env.ref("customer_file_segmentation.signal_overdue")
-        spend_drop = self.env.ref("customer_file_segmentation.signal_spend_drop")
         overdue.points = 100
+        self.config.warning_min_score = 96
         self._run()
-        warning = self._warnings(self.sandra)
-        self.assertEqual(warning.score, 100)
-        spend_drop.points = 30
+        self.assertFalse(self._warnings(self.sandra), "95% is below the threshold")
+        self.assertEqual(self._score(self.sandra).churn_score, 95)
+        self.config.warning_min_score = 95
         self._run("churn")
-        self.assertEqual(warning.score, 100, "the score is capped: it did not change")
-        self.assertEqual(
-            warning.signal_ids.filtered(lambda signal: signal.type_id == spend_drop).points, 30
-        )
+        self.assertEqual(self._warnings(self.sandra).score, 95)
 
     def test_signal_values_are_kept_as_they_are_shown(self):
         signals = self.env["customer.churn.signal"]

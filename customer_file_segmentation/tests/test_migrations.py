@@ -84,3 +84,25 @@ class TestMigrations(SegmentationCase):
         rule.domain_force = "[('commercial_partner_id.user_id', 'in', [user.id])]"
         self._migrate("19.0.1.5.0")
         self.assertIn("customer_file_owner_ids", rule.domain_force)
+
+    def test_1_6_0_keeps_warnings_and_sets_where_incremental_runs_start(self):
+        customer = self._customer("Old warning")
+        for days in range(120, 301, 30):
+            self._buy(customer, days, 100)
+        run = self._run()
+        warning = self._warnings(customer)
+        self.assertTrue(warning)
+        high_value = self.env.ref("customer_file_segmentation.signal_high_value")
+        self.env.cr.execute(SQL(
+            "UPDATE customer_rfm_run SET changes_since = NULL WHERE id = %s;"
+            "UPDATE customer_churn_signal_type SET active = TRUE WHERE id = %s",
+            run.id, high_value.id,
+        ))
+        self.env.invalidate_all()
+        self._migrate("19.0.1.6.0")
+        self.assertEqual(run.changes_since, run.started_at)
+        self.assertFalse(high_value.active)
+        self.assertEqual(self._warnings(customer), warning, "existing warnings stay")
+        self._run("churn")
+        self.assertEqual(self._warnings(customer), warning)
+        self.assertEqual(warning.state, "new")

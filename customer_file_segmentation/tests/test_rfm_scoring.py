@@ -177,6 +177,7 @@ class TestRfmScoring(SegmentationCase):
         })
 
     def test_incremental_rescores_only_new_buyers_against_the_last_full_run(self):
+        self._committed_earlier()
         full = self._run()
         bob_before = self._row_version(self._score(self.bob))
         self._buy(self.carol, 0, 100)

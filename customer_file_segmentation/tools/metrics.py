@@ -4,10 +4,14 @@ import numpy as np
 from scipy.stats import rankdata
 
 
-def churn_metrics(scores, churned, threshold, deciles=10):
+def churn_metrics(scores, churned, threshold=None, deciles=10, predicted=None, warned_count=None):
     """Precision, recall, ROC AUC and lift by decile of ``scores`` for the outcome ``churned``.
 
-    A customer is warned when its score is at least ``threshold``. ROC AUC is the
+    A customer is warned when its score is at least ``threshold``, or, with
+    ``warned_count``, when it is among the ``warned_count`` highest scores (how a baseline
+    without a threshold of its own is compared with the same number of warnings).
+    ``predicted`` (probabilities) adds to each decile its mean predicted churn rate, for the
+    calibration table. ROC AUC is the
     Mann-Whitney statistic with tied scores counted half. Deciles are taken by descending
     score, ties broken by position, so decile 1 holds the highest scores.
     """
@@ -16,7 +20,12 @@ def churn_metrics(scores, churned, threshold, deciles=10):
     total = len(scores)
     positives = int(churned.sum())
     negatives = total - positives
-    warned = scores >= threshold
+    order = np.argsort(-scores, kind="stable")
+    if warned_count is not None:
+        warned = np.zeros(total, dtype=bool)
+        warned[order[:warned_count]] = True
+    else:
+        warned = scores >= threshold
     true_positives = int((warned & churned).sum())
     precision = true_positives / warned.sum() if warned.any() else 0.0
     recall = true_positives / positives if positives else 0.0
@@ -26,7 +35,7 @@ def churn_metrics(scores, churned, threshold, deciles=10):
     else:
         roc_auc = 0.0
     base_rate = positives / total if total else 0.0
-    order = np.argsort(-scores, kind="stable")
+    predicted = None if predicted is None else np.asarray(predicted, dtype=float)
     rows = []
     for index, part in enumerate(np.array_split(order, min(deciles, total) or 1), start=1):
         part_churned = int(churned[part].sum())
@@ -38,6 +47,8 @@ def churn_metrics(scores, churned, threshold, deciles=10):
             "churn_rate": rate,
             "lift": rate / base_rate if base_rate else 0.0,
             "min_score": float(scores[part].min()) if len(part) else 0.0,
+            "predicted_rate": float(predicted[part].mean())
+            if predicted is not None and len(part) else None,
         })
     return {
         "customers": total,

@@ -1,0 +1,196 @@
+import time
+from datetime import timedelta
+
+import numpy as np
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..tools.logistic import CLIP, fit_logistic
+from ..tools.metrics import churn_metrics
+
+# Fewer customers (or fewer of either outcome) at the training cutoff and the model would
+# learn noise: BG/NBD's probability of no purchase stands in.
+MIN_TRAINING_CUSTOMERS = 200
+MIN_TRAINING_OUTCOMES = 20
+# Above this many customers the fit uses a uniform random sample: a dozen coefficients are
+# known to three decimals long before, and reading the rows is what costs.
+MAX_TRAINING_ROWS = 250_000
+# BG/NBD's four parameters at the training cutoff are known as well from a sample.
+MAX_BGNBD_ROWS = 100_000
+# The penalty on the standardised coefficients (a ridge of one observation's weight).
+L2_PENALTY = 1.0
+
+MODEL_KINDS = [
+    ("logistic", "Logistic model"),
+    ("bgnbd", "BG/NBD probability of no purchase"),
+    ("rules", "Overdue heuristic (no model yet)"),
+]
+
+
+class CustomerChurnModel(models.Model):
+    """A churn model learned from one company's own past: the probability that a customer
+    makes no purchase within the horizon, as a logistic function of the features of
+    ``customer.churn.warning._churn_features``.
+
+    Trained set-based at ``train_cutoff`` = ``trained_until`` minus the horizon: the
+    features are those of every customer not churned at that date, computed from the data
+    before it, and the label is whether they bought in the horizon that followed (which
+    ended by ``trained_until``). The weekly job trains one; the newest of a company scores
+    its customers when its horizon is the company's.
+    """
+
+    _name = "customer.churn.model"
+    _description = "Churn Model"
+    _order = "fit_date desc, id desc"
+
+    name = fields.Char(compute="_compute_name")
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    kind = fields.Selection(MODEL_KINDS, required=True, readonly=True, default="logistic")
+    horizon_days = fields.Integer(string="Horizon (days)", required=True, readonly=True)
+    trained_until = fields.Date(
+        readonly=True, help="Outcomes are known up to this date: the end of the horizon."
+    )
+    train_cutoff = fields.Date(
+        string="Features As Of", readonly=True,
+        help="The features are computed from the data before this date; the label is "
+        "whether the customer bought between it and the end of the horizon.",
+    )
+    fit_date = fields.Datetime(readonly=True, default=fields.Datetime.now)
+    duration = fields.Float(string="Training Time (s)", readonly=True, digits=(16, 2))
+    customer_count = fields.Integer(string="Training Customers", readonly=True)
+    churn_rate = fields.Float(string="Churn Rate (%)", readonly=True, digits=(16, 1),
+                              help="Share of the training customers who did not buy in the "
+                              "horizon.")
+    roc_auc = fields.Float(string="ROC AUC (training)", readonly=True, digits=(16, 3))
+    log_loss = fields.Float(readonly=True, digits=(16, 4))
+    intercept = fields.Float(readonly=True, digits=(16, 6))
+    coefficients = fields.Json(
+        string="Coefficient Data", readonly=True,
+        help="Per feature: its code, training mean and standard deviation, and its coefficient "
+        "(change of the log-odds of churn for one standard deviation).",
+    )
+    coefficients_display = fields.Text(string="Coefficients", compute="_compute_display")
+    note = fields.Char(readonly=True)
+
+    @api.depends("fit_date", "kind", "horizon_days")
+    def _compute_name(self):
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        for model in self:
+            model.name = f"{kinds.get(model.kind, '')} {model.horizon_days}d " \
+                f"{fields.Date.to_string(model.trained_until) or ''}".strip()
+
+    @api.depends("coefficients")
+    def _compute_display(self):
+        names = dict(self.env["customer.churn.signal.type"].with_context(active_test=False)
+                     .search([]).mapped(lambda kind: (kind.code, kind.name)))
+        for model in self:
+            terms = sorted(model.coefficients or [], key=lambda term: -abs(term["coef"]))
+            model.coefficients_display = "\n".join(
+                f"{names.get(term['code'], term['code'])}: {term['coef']:+.3f}"
+                f" (mean {term['mean']:.3g}, sd {term['std']:.3g})"
+                for term in terms
+            )
+
+    def _as_dict(self):
+        """The model as the scoring reads it (``None`` for a company without one)."""
+        if not self:
+            return None
+        self.ensure_one()
+        return {
+            "kind": self.kind, "horizon": self.horizon_days, "intercept": self.intercept,
+            "features": list(self.coefficients or []),
+        }
+
+    @api.model
+    def _train(self, config, until, horizon):
+        """Learn the probability of no purchase within ``horizon`` days from the company's
+        customers as they were ``horizon`` days before ``until`` and what they did up to
+        ``until``. Uses only data dated up to ``until``. Returns a dict of the
+        ``customer.churn.model`` values (``kind`` ``bgnbd`` when there is too little
+        history: fewer customers, or outcomes, than a fit needs)."""
+        started = time.monotonic()
+        Run = self.env["customer.rfm.run"]
+        Warning = self.env["customer.churn.warning"]
+        cutoff = until - timedelta(days=horizon)
+        values = {
+            "company_id": config.company_id.id, "horizon_days": horizon,
+            "trained_until": until, "train_cutoff": cutoff, "kind": "bgnbd",
+            "coefficients": [], "intercept": 0.0,
+        }
+        self.env.flush_all()
+        count = Run._build_base(config, cutoff)
+        if count < MIN_TRAINING_CUSTOMERS:
+            values.update(customer_count=count, note=self.env._(
+                "Too few customers before %(cutoff)s to learn from (%(count)s).",
+                cutoff=cutoff, count=count))
+            return values
+        try:
+            fitted = Run._fit_on_base(sample_size=MAX_BGNBD_ROWS)
+            params = (fitted["bgnbd_r"], fitted["bgnbd_alpha"], fitted["bgnbd_a"],
+                      fitted["bgnbd_b"])
+            gamma = (fitted["gamma_gamma_p"], fitted["gamma_gamma_q"], fitted["gamma_gamma_v"])
+        except UserError:
+            params = gamma = None
+        # R, F and M are no features (the values behind them are): the configured limits
+        # spare the quintiles.
+        Run._score(config, Run._threshold_bounds(config), params, gamma, horizon=horizon)
+        codes, features = Warning._churn_features(config, cutoff)
+        sample = min(1.0, MAX_TRAINING_ROWS / max(count, 1))
+        rows = self.env.execute_query(SQL(
+            """
+            SELECT bought.partner_id IS NULL, %(columns)s
+              FROM customer_rfm_scored s
+              LEFT JOIN customer_churn_hook_pivot h ON h.partner_id = s.partner_id
+              LEFT JOIN (SELECT DISTINCT day.commercial_partner_id AS partner_id
+                           FROM customer_purchase_day day
+                          WHERE day.company_id = %(company)s
+                            AND day.source = ANY(%(sources)s) AND NOT day.is_refund
+                            AND day.date > %(cutoff)s AND day.date <= %(until)s) bought
+                ON bought.partner_id = s.partner_id
+             WHERE s.lifecycle_stage <> 'churned'
+               AND (%(sample)s >= 1 OR random() < %(sample)s)
+            """,
+            columns=SQL(", ").join(SQL("(%s)::float8", features[code][0]) for code in codes),
+            company=config.company_id.id, sources=config._sources(), cutoff=cutoff,
+            until=until, sample=sample,
+        ))
+        if not rows:
+            values.update(note=self.env._("Every customer had churned by %(cutoff)s.",
+                                          cutoff=cutoff))
+            return values
+        data = np.array(rows, dtype=float)
+        y, X = data[:, 0], data[:, 1:]
+        churned = int(y.sum())
+        values.update(customer_count=len(y), churn_rate=100 * churned / len(y))
+        if min(churned, len(y) - churned) < MIN_TRAINING_OUTCOMES:
+            values.update(note=self.env._(
+                "Too few customers of one outcome to learn from (%(churned)s of %(count)s "
+                "did not buy).", churned=churned, count=len(y)))
+            return values
+        model = fit_logistic(X, y, l2=L2_PENALTY)
+        logit = model["intercept"] + np.clip(
+            (X - model["mean"]) / model["std"], -CLIP, CLIP) @ np.array(model["coef"])
+        values.update(
+            kind="logistic",
+            intercept=model["intercept"],
+            log_loss=model["log_loss"],
+            roc_auc=churn_metrics(logit, y, 0)["roc_auc"],
+            coefficients=[
+                {"code": code, "mean": mean, "std": std, "coef": coef}
+                for code, mean, std, coef in zip(codes, model["mean"], model["std"],
+                                                 model["coef"], strict=True)
+            ],
+            duration=time.monotonic() - started,
+        )
+        return values
+
+    @api.model
+    def _train_and_store(self, config, until=None):
+        """Train on the company's past for its horizon; make it the company's model."""
+        until = until or fields.Date.context_today(self)
+        values = self._train(config, until, config.churn_horizon_days)
+        model = self.sudo().create(values)
+        config.sudo().churn_model_id = model
+        return model
