@@ -98,8 +98,18 @@ class TestMigrations(SegmentationCase):
             "UPDATE customer_churn_signal_type SET active = TRUE WHERE id = %s",
             run.id, high_value.id,
         ))
+        config = self.env["customer.rfm.config"]._for_company(self.env.company)
+        other_company = self.env["res.company"].create({"name": "Hand-picked threshold"})
+        hand_picked = self.env["customer.rfm.config"]._for_company(other_company)
+        self.env.cr.execute(SQL(
+            "UPDATE customer_rfm_config SET warning_min_score = 40 WHERE id = %s;"
+            "UPDATE customer_rfm_config SET warning_min_score = 25 WHERE id = %s",
+            config.id, hand_picked.id,
+        ))
         self.env.invalidate_all()
         self._migrate("19.0.1.6.0")
+        self.assertEqual(config.warning_min_score, 60, "the old default becomes the new one")
+        self.assertEqual(hand_picked.warning_min_score, 25, "a chosen threshold is kept")
         self.assertEqual(run.changes_since, run.started_at)
         self.assertFalse(high_value.active)
         self.assertEqual(self._warnings(customer), warning, "existing warnings stay")

@@ -6,6 +6,9 @@
 - Existing warnings, their signals and backtests stay as they are; backtest deciles
   computed before are those of the warning score. The next run rescores open warnings
   with the new probability.
+- "Warn From Score" (fixed points, default 40) becomes "Warn From Probability (%)": a company
+  still on the old default gets the new one (60 %); a threshold chosen by hand is kept and
+  now reads as a probability.
 """
 
 
@@ -18,4 +21,7 @@ def migrate(cr, version):
     """)
     cr.execute("""
         UPDATE customer_churn_backtest_decile SET method = 'score' WHERE method IS NULL
+    """)
+    cr.execute("""
+        UPDATE customer_rfm_config SET warning_min_score = 60 WHERE warning_min_score = 40
     """)
