@@ -165,18 +165,12 @@ class CustomerChurnBacktest(models.Model):
             SELECT bought.partner_id IS NULL, %(risks)s
               FROM customer_rfm_scored scored
               JOIN customer_churn_scored churn ON churn.partner_id = scored.partner_id
-              LEFT JOIN (SELECT DISTINCT day.commercial_partner_id AS partner_id
-                           FROM customer_purchase_day day
-                          WHERE day.company_id = %(company)s
-                            AND day.source = ANY(%(sources)s) AND NOT day.is_refund
-                            AND day.date > %(cutoff)s AND day.date <= %(end)s) bought
-                ON bought.partner_id = scored.partner_id
+              LEFT JOIN (%(buyers)s) bought ON bought.partner_id = scored.partner_id
              WHERE scored.lifecycle_stage <> 'churned'
              ORDER BY scored.partner_id
             """,
             risks=SQL(", ").join(SQL(METHOD_RISK[code]) for code in methods),
-            company=self.company_id.id, sources=config._sources(), cutoff=cutoff,
-            end=cutoff + timedelta(days=horizon),
+            buyers=config._buyers_between(cutoff, cutoff + timedelta(days=horizon)),
         ))
         if not rows:
             raise UserError(self.env._("Every customer had already churned at the cutoff."))

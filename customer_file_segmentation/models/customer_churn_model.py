@@ -143,18 +143,12 @@ class CustomerChurnModel(models.Model):
             SELECT bought.partner_id IS NULL, %(columns)s
               FROM customer_rfm_scored s
               LEFT JOIN customer_churn_hook_pivot h ON h.partner_id = s.partner_id
-              LEFT JOIN (SELECT DISTINCT day.commercial_partner_id AS partner_id
-                           FROM customer_purchase_day day
-                          WHERE day.company_id = %(company)s
-                            AND day.source = ANY(%(sources)s) AND NOT day.is_refund
-                            AND day.date > %(cutoff)s AND day.date <= %(until)s) bought
-                ON bought.partner_id = s.partner_id
+              LEFT JOIN (%(buyers)s) bought ON bought.partner_id = s.partner_id
              WHERE s.lifecycle_stage <> 'churned'
                AND (%(sample)s >= 1 OR random() < %(sample)s)
             """,
             columns=SQL(", ").join(SQL("(%s)::float8", features[code][0]) for code in codes),
-            company=config.company_id.id, sources=config._sources(), cutoff=cutoff,
-            until=until, sample=sample,
+            buyers=config._buyers_between(cutoff, until), sample=sample,
         ))
         if not rows:
             values.update(note=self.env._("Every customer had churned by %(cutoff)s.",

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 LIFECYCLE_STAGES = [
     ("prospect", "Prospect"),
@@ -249,6 +250,20 @@ class CustomerRfmConfig(models.Model):
         if self.include_import:
             sources.append("import")
         return sources
+
+    def _buyers_between(self, start, end):
+        """SELECT of the customers who bought (no refund, scored sources) after ``start`` up to
+        ``end``: the outcome that training and backtests label as "did not churn"."""
+        self.ensure_one()
+        return SQL(
+            """
+            SELECT DISTINCT day.commercial_partner_id AS partner_id
+              FROM customer_purchase_day day
+             WHERE day.company_id = %(company)s AND day.source = ANY(%(sources)s)
+               AND NOT day.is_refund AND day.date > %(start)s AND day.date <= %(end)s
+            """,
+            company=self.company_id.id, sources=self._sources(), start=start, end=end,
+        )
 
     def _bgnbd_params(self):
         self.ensure_one()
