@@ -102,6 +102,7 @@ def main():
     with odoo_env(options.config, options.db) as env:
         from odoo.fields import Command
         from odoo.tests import Form
+        from odoo.tools import SQL
 
         product = env["customer.file.demo.generator"]._generate_catalogue()["AC-CASE"]
 
@@ -158,7 +159,7 @@ def main():
         # As a live database would have them: statistics that know these rows.
         for table in ("res_partner", "sale_order", "sale_order_line", "customer_purchase_line",
                       "customer_purchase_day"):
-            env.cr.execute(f"ANALYZE {table}")
+            env.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
         seconds, queries, _result = measure(
             env, lambda: env["customer.purchase.line"]._sync_sale_orders(orders)
         )
