@@ -19,6 +19,9 @@ WARNING_STATES = [
 OPEN_STATES = ("new", "in_progress")
 # A warning lists at most this many reasons.
 MAX_SIGNALS = 5
+# An open warning keeping its severity and reasons is rewritten only when its probability
+# moves by this many points or more.
+RESCORE_MIN_MOVE = 3
 # The churn model's own features: (code of the signal type that names it, (what the model
 # reads, the value a warning shows)), over ``customer_rfm_scored s``. Counts and amounts
 # enter as logarithms (a tenth order matters less than a second), changes as the log-ratio
@@ -319,8 +322,8 @@ class CustomerChurnWarning(models.Model):
         have an open warning, the model terms that raise their probability, strongest
         first: the feature, its value and its contribution in points of percentage (the
         probability minus what it would be with that feature at the company's average);
-        ``customer_churn_keys`` their ``signal_key`` (types and points, ordered: the same
-        reasons counted the same give the same key).
+        ``customer_churn_keys`` their ``signal_key`` (the reasons' types, ordered: the same
+        reasons give the same key, whatever their points).
         """
         horizon = horizon or config.churn_horizon_days
         if model is None:
@@ -405,7 +408,7 @@ class CustomerChurnWarning(models.Model):
             DROP TABLE IF EXISTS customer_churn_keys;
             CREATE TEMP TABLE customer_churn_keys ON COMMIT DROP AS
             SELECT partner_id,
-                   string_agg(type_id || ':' || points, ',' ORDER BY type_id) AS signal_key
+                   string_agg(type_id::text, ',' ORDER BY type_id) AS signal_key
               FROM customer_churn_fired GROUP BY partner_id;
             ALTER TABLE customer_churn_keys ADD PRIMARY KEY (partner_id);
             ANALYZE customer_churn_fired;
@@ -534,10 +537,12 @@ class CustomerChurnWarning(models.Model):
             won_back.ids + lost_ids,
         ))
         new_ids = self._open_warnings(config, as_of, run)
-        # Open warnings take the new score and signals; only those whose score or set of
-        # signals changed are written (every one when remeasuring). Their signals, and
-        # those of the new warnings, are measured again; the others keep the values of the
-        # run that set them (``run_id``).
+        # Open warnings take the new score and signals; only those whose severity or set of
+        # reasons changed, or whose probability moved by RESCORE_MIN_MOVE points or more, are
+        # written (every one when remeasuring): a weekly refit nudges most probabilities by
+        # a point or two, and rewriting every open warning and its reasons for that cost
+        # more than the scoring. Their signals, and those of the new warnings, are measured
+        # again; the others keep the values of the run that set them (``run_id``).
         self.env.cr.execute(SQL(
             """
             DROP TABLE IF EXISTS customer_churn_rescored;
@@ -551,9 +556,10 @@ class CustomerChurnWarning(models.Model):
                   FROM customer_churn_evaluated evaluated
                  WHERE evaluated.warning_id = warning.id
                    AND (%(remeasure)s
-                        OR (warning.score, warning.severity, warning.signal_key)
-                           IS DISTINCT FROM (evaluated.score, %(severity)s,
-                                             evaluated.signal_key))
+                        OR (warning.severity, warning.signal_key)
+                           IS DISTINCT FROM (%(severity)s, evaluated.signal_key)
+                        OR warning.score IS NULL
+                        OR abs(warning.score - evaluated.score) >= %(min_move)s)
                 RETURNING warning.partner_id, warning.id
             )
             INSERT INTO customer_churn_rescored SELECT partner_id, id FROM rescored;
@@ -563,7 +569,7 @@ class CustomerChurnWarning(models.Model):
             ANALYZE customer_churn_rescored;
             """,
             severity=self._severity_case(SQL("evaluated.score")), run=run.id, new=new_ids,
-            remeasure=remeasure,
+            remeasure=remeasure, min_move=RESCORE_MIN_MOVE,
         ))
         # One join of their fired signals with their stored ones keeps the differences:
         # values that moved are updated in place, signals that stopped firing deleted, new

@@ -110,6 +110,24 @@ class TestChurnWarning(SegmentationCase):
         )
         self.assertEqual(warning.signals_date, self.today)
 
+    def test_a_small_move_of_the_probability_rewrites_nothing(self):
+        """A refit nudges most probabilities by a point or two: a warning keeping its
+        severity and reasons is rewritten only when its probability moves by 3 points or
+        more."""
+        first_run = self._run()
+        warning = self._warnings(self.sandra)
+        for stored, rewritten in ((93, False), (97, False), (90, True)):
+            self.env.cr.execute(SQL(
+                "UPDATE customer_churn_warning SET score = %s WHERE id = %s", stored, warning.id
+            ))
+            self.env.invalidate_all()
+            row = self._row_version(warning)
+            later_run = self._run("churn")
+            self.env.invalidate_all()
+            self.assertEqual(self._row_version(warning) != row, rewritten, stored)
+            self.assertEqual(warning.score, 95 if rewritten else stored)
+            self.assertEqual(warning.run_id, later_run if rewritten else first_run)
+
     def test_evaluating_a_customer_measures_the_signals_again(self):
         self._run()
         warning = self._warnings(self.sandra)
