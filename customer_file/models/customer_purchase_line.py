@@ -269,9 +269,6 @@ class CustomerPurchaseLine(models.Model):
             self._select_invoice_lines(SQL("am.id = ANY(%s)", moves.ids)),
         )
 
-    # Kept for callers of earlier versions.
-    _sync_credit_notes = _sync_invoices
-
     def _replace_lines(self, delete_query, select_query, extra_columns=None):
         """Replace the history lines of some source documents, then update what derives
         from them by delta.

@@ -106,11 +106,7 @@ def mask_handle(value):
 def mask_text(text, values, mask):
     """``text`` with each of ``values`` (plain values found in it, e.g. an email in a display
     name) replaced by its mask."""
-    if not text:
-        return text
-    for value in sorted({value for value in values if value}, key=len, reverse=True):
-        text = text.replace(value, mask(value))
-    return text
+    return mask_values(text, {value: mask(value) for value in values if value})
 
 
 def check_not_masked(env, model, vals_list, fnames):
