@@ -21,7 +21,7 @@ class CustomerFileDemoGenerator(models.AbstractModel):
     _description = "Customer File Demo Generator"
 
     @api.model
-    def _generate_demo(self, customers=300, seed=DEMO_SEED, sale_order_customers=30):
+    def _generate_demo(self, customers=1500, seed=DEMO_SEED, sale_order_customers=30):
         rnd = random.Random(seed)
         today = fields.Date.context_today(self)
         catalogue = self._generate_catalogue()
