@@ -44,5 +44,6 @@
     "post_init_hook": "post_init_hook",
     "demo": [
         "demo/customer_file_demo.xml",
+        "demo/customer_import_template_demo.xml",
     ],
 }

@@ -93,19 +93,20 @@ class _Rows:
             )) from error
 
     def _lines(self, raw):
-        """The file's lines, decoded one by one (a newline byte is never part of a UTF-8 or
-        GB18030 character), so a decoding error names its line."""
-        codec = CODECS[self.encoding]
-        for number, line in enumerate(io.BytesIO(raw), start=1):
-            try:
-                yield line.decode(codec)
-            except UnicodeDecodeError as error:
-                raise UserError(self.env._(
-                    "Row %(row)s: the file cannot be read as %(encoding)s from there on. "
-                    "Choose the file's encoding (UTF-8 or GB18030) in the import, or save it "
-                    "as CSV UTF-8, and upload it again.",
-                    row=number, encoding=ENCODING_LABELS[self.encoding],
-                )) from error
+        """The file decoded (once: the size limit bounds it), read line by line."""
+        try:
+            text = raw.decode(CODECS[self.encoding])
+        except UnicodeDecodeError as error:
+            raise UserError(self.env._(
+                "Row %(row)s: the file cannot be read as %(encoding)s from there on. "
+                "Choose the file's encoding (UTF-8 or GB18030) in the import, or save it "
+                "as CSV UTF-8, and upload it again.",
+                row=raw.count(b"\n", 0, error.start) + 1,
+                encoding=ENCODING_LABELS[self.encoding],
+            )) from error
+        if "\x00" in text:
+            text = text.replace("\x00", "")
+        return io.StringIO(text, newline="")
 
     def _xlsx_rows(self, raw):
         import openpyxl

@@ -502,3 +502,22 @@ class TestImportXlsxAndAccess(ImportCase):
         second.action_import()
         self.assertEqual(self._counts(second), (1, 0, 0, 0))
         self.assertEqual(str(self._lines().date), "2026-01-05")
+
+    def test_demo_template_reads_a_gb18030_till_export(self):
+        from odoo.tools.convert import convert_file
+
+        convert_file(self.env, "customer_file", "demo/customer_import_template_demo.xml", {},
+                     mode="init", noupdate=True)
+        template = self.env.ref("customer_file.demo_customer_import_template_legacy_pos")
+        customer = self.env["res.partner"].create({"name": "宋佳"})
+        customer._assign_customer_codes()
+        content = (
+            "流水号,会员编号,销售日期,商品编码,数量,金额,小票号,退货\n"
+            f"T-0001,{customer.customer_code},2026-01-05,PX-1,1,800,S-88,否\n"
+            f"T-0002,{customer.customer_code},2026-01-05,CASE-1,1,20,S-88,否\n"
+        ).encode("gb18030")
+        job = self._job(content, template_id=template.id, encoding="gb18030")
+        job.action_preview()
+        job.action_import()
+        self.assertEqual(self._counts(job), (2, 0, 0, 0))
+        self.assertEqual(self._lines(customer).mapped("document_name"), ["S-88", "S-88"])
