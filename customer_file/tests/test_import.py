@@ -1,11 +1,12 @@
 import base64
 import csv
 import io
+import json
 from datetime import timedelta
 
-from odoo import fields
+from odoo import fields, http
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import SQL
 
 OFFICER = "customer_file.group_customer_file_officer"
@@ -521,3 +522,25 @@ class TestImportXlsxAndAccess(ImportCase):
         job.action_import()
         self.assertEqual(self._counts(job), (2, 0, 0, 0))
         self.assertEqual(self._lines(customer).mapped("document_name"), ["S-88", "S-88"])
+
+
+@tagged("post_install", "-at_install")
+class TestImportedTextExport(HttpCase):
+    def test_xlsx_export_writes_a_formula_as_text(self):
+        import openpyxl
+
+        formula = '=HYPERLINK("http://evil.example","Click")'
+        partners = self.env["res.partner"].create([{"name": formula}, {"name": "Plain"}])
+        self.authenticate("admin", "admin")
+        response = self.url_open("/web/export/xlsx", data={
+            "data": json.dumps({
+                "model": "res.partner", "fields": [{"name": "name", "label": "Name"}],
+                "ids": partners.ids, "domain": [], "groupby": [], "import_compat": False,
+            }),
+            "csrf_token": http.Request.csrf_token(self),
+        })
+        self.assertEqual(response.status_code, 200)
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        values = {sheet.cell(row, 1).value: sheet.cell(row, 1).data_type for row in (2, 3)}
+        self.assertEqual(values, {"'" + formula: "s", "Plain": "s"},
+                         "written as text after a quote, not as a formula")
