@@ -32,14 +32,18 @@
         "views/customer_data_request_views.xml",
         "views/customer_retention_policy_views.xml",
         "views/customer_encrypted_field_views.xml",
+        "views/customer_import_views.xml",
+        "views/customer_import_template_views.xml",
         "views/menus.xml",
         "data/ir_filters_data.xml",
         "data/ir_cron_data.xml",
         "data/customer_encrypted_field_data.xml",
         "data/customer_data_request_data.xml",
+        "data/customer_import_data.xml",
     ],
     "post_init_hook": "post_init_hook",
     "demo": [
         "demo/customer_file_demo.xml",
+        "demo/customer_import_template_demo.xml",
     ],
 }

@@ -30,3 +30,6 @@ from . import customer_retention_policy
 from . import ir_actions_report
 from . import mail_render_mixin
 from . import customer_encrypted_field
+from . import customer_import_mapping
+from . import customer_import_template
+from . import customer_import
