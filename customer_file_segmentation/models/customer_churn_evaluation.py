@@ -59,16 +59,20 @@ class CustomerChurnEvaluation(models.AbstractModel):
                                   ``score`` (the probability in percent) and
                                   ``qualifies`` (a warning opens by the company's rule),
                                   for every customer not churned
-    ``customer_churn_fired``      ``_fire_signals`` (from ``_score_churn``): the reasons
-                                  of the customers who qualify or have an open warning:
-                                  ``partner_id``, ``type_id`` (signal type), ``value``
-                                  (shown in the warning), ``points`` (contribution)
-    ``customer_churn_keys``       ``_score_churn``: ``partner_id`` and ``signal_key``, the
-                                  ids of their reasons' types, sorted: the same reasons
-                                  give the same key, whatever their points
+    ``customer_churn_keys``       ``_score_churn`` (with ``with_signals``): the customers
+                                  who qualify or have an open warning, ``partner_id`` and
+                                  ``signal_key``: the ids of the types of their reasons
+                                  (``_reasons``), sorted: the same reasons give the same
+                                  key, whatever their points
+    ``customer_churn_fired``      ``_measure_reasons(config, partners)``: the reasons of
+                                  the customers of the table ``partners`` (the warnings a
+                                  run opens or rewrites): ``partner_id``, ``type_id``
+                                  (signal type), ``value`` (shown in the warning),
+                                  ``points`` (contribution)
     ============================= ========================================================
 
-    ``customer.churn.warning._apply_churn`` stores the warnings from them;
+    ``customer.churn.warning._apply_churn`` stores the warnings from them, and has the
+    reasons measured for the warnings it opens or rewrites;
     ``customer.churn.model._train`` learns the model from ``_churn_features``, and the
     backtest compares ``customer_churn_scored`` with what happened.
     """
@@ -146,12 +150,52 @@ class CustomerChurnEvaluation(models.AbstractModel):
                 for code in codes
             ) if codes else SQL("COUNT(*) AS signals"),
         ))
+        return [code for code, _sql in CHURN_FEATURES] + codes, self._feature_sql(codes)
+
+    @api.model
+    def _feature_sql(self, hook_codes):
+        """For each feature, the model's own and the hook's ``hook_codes`` (columns of
+        ``customer_churn_hook_pivot``), its SQL over ``customer_rfm_scored s`` left-joined
+        with the pivot as ``h``: ``(what the model reads, the value a warning shows)``."""
         features = {code: (SQL(x_sql), SQL(v_sql)) for code, (x_sql, v_sql) in CHURN_FEATURES}
-        for code in codes:
+        for code in hook_codes:
             column = SQL("h.%s", SQL.identifier(f"h_{code}"))
             features[code] = (SQL("(%s IS NOT NULL)::int", column),
                               SQL("COALESCE(%s, 0)", column))
-        return [code for code, _sql in CHURN_FEATURES] + codes, features
+        return features
+
+    @api.model
+    def _usable_model(self, config, horizon, model=None):
+        """The logistic model to score with (``customer.churn.model._as_dict``; the
+        company's current one by default), or ``None`` when it is no logistic model of
+        ``horizon``."""
+        if model is None:
+            model = config.churn_model_id._as_dict()
+        if model and (model["kind"] != "logistic" or model["horizon"] != horizon):
+            return None
+        return model
+
+    @api.model
+    def _hook_codes(self, model):
+        """The hook codes a model reads (its features that are not the model's own)."""
+        own = dict(CHURN_FEATURES)
+        return [term["code"] for term in model["features"] if term["code"] not in own] \
+            if model else []
+
+    @api.model
+    def _model_terms(self, model, features):
+        """``(code, SQL)`` of each term of the model's log-odds: coefficient × the feature
+        standardised and clipped as in training."""
+        if not model:
+            return []
+        return [
+            (term["code"], SQL(
+                "%s * LEAST(%s, GREATEST(-%s, (%s - %s) / %s))", float8(term["coef"]),
+                float8(CLIP), float8(CLIP), features[term["code"]][0],
+                float8(term["mean"]), float8(term["std"]),
+            ))
+            for term in model["features"] if term["code"] in features and term["coef"]
+        ]
 
     @api.model
     def _score_churn(self, config, as_of, model=None, horizon=None, every_customer=True,
@@ -164,35 +208,23 @@ class CustomerChurnEvaluation(models.AbstractModel):
         ``model`` (``customer.churn.model._as_dict``; the company's current model by default)
         is the logistic model; without one, BG/NBD's probability of no purchase in the
         horizon, and without that (nobody bought twice) a heuristic on how overdue the
-        customer is. ``customer_churn_fired`` receives, for the customers who qualify or
-        have an open warning, the model terms that raise their probability, strongest
-        first: the feature, its value and its contribution in points of percentage (the
-        probability minus what it would be with that feature at the company's average);
-        ``customer_churn_keys`` their ``signal_key`` (the reasons' types, ordered: the same
-        reasons give the same key, whatever their points).
+        customer is. With ``with_signals``, ``customer_churn_keys`` receives the
+        ``signal_key`` of the customers who qualify or have an open warning: the types of
+        their reasons (``_reasons``), ordered, so the same reasons give the same key
+        whatever their points; their values and contributions are measured
+        (``_measure_reasons``) only for the warnings a run opens or rewrites.
         """
         horizon = horizon or config.churn_horizon_days
-        if model is None:
-            model = config.churn_model_id._as_dict()
-        if model and (model["kind"] != "logistic" or model["horizon"] != horizon):
-            model = None
+        model = self._usable_model(config, horizon, model)
         _codes, features = self._churn_features(
             config, as_of,
             codes=[term["code"] for term in model["features"]] if model else [],
         )
+        terms = self._model_terms(model, features)
         if model:
-            terms = [
-                (term["code"], SQL(
-                    "%s * LEAST(%s, GREATEST(-%s, (%s - %s) / %s))", float8(term["coef"]),
-                    float8(CLIP), float8(CLIP), features[term["code"]][0],
-                    float8(term["mean"]), float8(term["std"]),
-                ))
-                for term in model["features"] if term["code"] in features and term["coef"]
-            ]
             logit = SQL(" + ").join([float8(model["intercept"])] + [sql for _c, sql in terms])
             probability = SQL("1 / (1 + EXP(-LEAST(700, GREATEST(-700, s.logit))))")
         else:
-            terms = []
             # BG/NBD's probability of no purchase; without it, the overdue heuristic: alive
             # with e^-(overdue ratio - 1) once past the own rhythm, then buying at that rhythm.
             logit = SQL("0")
@@ -241,34 +273,67 @@ class CustomerChurnEvaluation(models.AbstractModel):
                    %(qualifies)s AS qualifies
               FROM %(evaluated)s;
             ANALYZE customer_churn_scored;
-            DROP TABLE IF EXISTS customer_churn_fired;
-            CREATE TEMP TABLE customer_churn_fired (
-                partner_id int, type_id int, value float8, points int) ON COMMIT DROP;
             """,
             qualifies=qualifies, evaluated=evaluated,
         ))
-        if with_signals:
-            self._fire_signals(config, terms, features, model)
+        # An uncorrelated IN: one hashed look-up per customer, not an index probe each.
+        needed = SQL(
+            """(p.qualifies OR p.partner_id IN (
+                   SELECT warning.partner_id FROM customer_churn_warning warning
+                    WHERE warning.company_id = %s AND warning.state IN %s))""",
+            config.company_id.id, OPEN_STATES,
+        )
+        reasons = self._reasons(config, model, features, terms, needed, with_values=False) \
+            if with_signals else []
         self.env.cr.execute(SQL(
             """
             DROP TABLE IF EXISTS customer_churn_keys;
             CREATE TEMP TABLE customer_churn_keys ON COMMIT DROP AS
             SELECT partner_id,
                    string_agg(type_id::text, ',' ORDER BY type_id) AS signal_key
-              FROM customer_churn_fired GROUP BY partner_id;
+              FROM (%s) reasons(partner_id, type_id, value, points)
+             GROUP BY partner_id;
             ALTER TABLE customer_churn_keys ADD PRIMARY KEY (partner_id);
-            ANALYZE customer_churn_fired;
             ANALYZE customer_churn_keys;
-            """
+            """,
+            self._union(reasons),
         ))
 
     @api.model
-    def _fire_signals(self, config, terms, features, model):
-        """Fill ``customer_churn_fired`` for customers who qualify or have an open warning:
-        the model terms that raise their probability by at least one point, at most
-        ``MAX_SIGNALS``, strongest first; without a logistic model, the BG/NBD (or
-        heuristic) probability itself as 'low probability alive', with how overdue the
-        customer is."""
+    def _measure_reasons(self, config, partners):
+        """The reasons of the customers of the table ``partners`` (a ``partner_id`` each),
+        scored by ``_score_churn`` with the company's model, into ``customer_churn_fired``:
+        ``partner_id``, ``type_id``, ``value`` (shown in the warning) and ``points`` (the
+        contribution)."""
+        model = self._usable_model(config, config.churn_horizon_days)
+        features = self._feature_sql(self._hook_codes(model))
+        reasons = self._reasons(
+            config, model, features, self._model_terms(model, features),
+            SQL("p.partner_id IN (SELECT partner_id FROM %s)", partners),
+        )
+        self.env.cr.execute(SQL(
+            """
+            DROP TABLE IF EXISTS customer_churn_fired;
+            CREATE TEMP TABLE customer_churn_fired ON COMMIT DROP AS
+            SELECT * FROM (%s) reasons(partner_id, type_id, value, points);
+            ANALYZE customer_churn_fired;
+            """,
+            self._union(reasons),
+        ))
+
+    @api.model
+    def _union(self, queries):
+        return SQL(" UNION ALL ").join(SQL("(%s)", query) for query in queries) if queries \
+            else SQL("SELECT NULL::int, NULL::int, NULL::float8, NULL::int WHERE FALSE")
+
+    @api.model
+    def _reasons(self, config, model, features, terms, who, with_values=True):
+        """Queries of the reasons ``(partner_id, type_id, value, points)`` of the customers
+        of ``customer_churn_scored p`` that ``who`` (SQL over ``p``) selects: the model
+        terms that raise their probability by at least one point, at most ``MAX_SIGNALS``,
+        strongest first; without a logistic model, the BG/NBD (or heuristic) probability
+        itself as 'low probability alive', with how overdue the customer is. Without
+        ``with_values`` the value is left empty (what the signal key needs is the types)."""
         types = dict(self.env["customer.churn.signal.type"]
                      .search_fetch([("active", "=", True)], ["code"])
                      .mapped(lambda kind: (kind.code, kind.id)))
@@ -277,23 +342,19 @@ class CustomerChurnEvaluation(models.AbstractModel):
                JOIN customer_rfm_scored s ON s.partner_id = p.partner_id
                LEFT JOIN customer_churn_hook_pivot h ON h.partner_id = p.partner_id"""
         )
-        # An uncorrelated IN: one hashed look-up per customer, not an index probe each.
-        needed = SQL(
-            """(p.qualifies OR p.partner_id IN (
-                   SELECT warning.partner_id FROM customer_churn_warning warning
-                    WHERE warning.company_id = %s AND warning.state IN %s))""",
-            config.company_id.id, OPEN_STATES,
-        )
+
+        def shown(value):
+            return SQL("(%s)::float8", value) if with_values else SQL("NULL::float8")
+
         if model:
             rows = [
-                SQL("(%s, (%s)::float8, (%s)::float8)", types[code], sql, features[code][1])
+                SQL("(%s, (%s)::float8, %s)", types[code], sql, shown(features[code][1]))
                 for code, sql in terms if code in types
             ]
             if not rows:
-                return
-            self.env.cr.execute(SQL(
+                return []
+            return [SQL(
                 """
-                INSERT INTO customer_churn_fired (partner_id, type_id, value, points)
                 SELECT p.partner_id, term.type_id, term.value, term.points
                   FROM %(sources)s
                  CROSS JOIN LATERAL (
@@ -304,28 +365,27 @@ class CustomerChurnEvaluation(models.AbstractModel):
                          FROM (VALUES %(rows)s) t(type_id, term, value)
                         WHERE t.term > 0
                         ORDER BY 3 DESC, 1 LIMIT %(limit)s) term
-                 WHERE %(needed)s AND term.points >= 1
+                 WHERE %(who)s AND term.points >= 1
                 """,
-                rows=SQL(", ").join(rows), limit=MAX_SIGNALS, needed=needed, sources=sources,
-            ))
-            return
+                rows=SQL(", ").join(rows), limit=MAX_SIGNALS, who=who, sources=sources,
+            )]
         overdue = features["overdue"][1]
-        for code, value, points, condition in (
-            ("low_probability_alive",
-             SQL("COALESCE(s.probability_alive, EXP(-GREATEST(0, %s - 1)))", overdue),
-             SQL("ROUND(100 * p.probability)"), SQL("TRUE")),
-            ("overdue", overdue, SQL("0"),
-             SQL("%s >= %s", overdue, float8(config.at_risk_ratio))),
-        ):
-            if code not in types:
-                continue
-            self.env.cr.execute(SQL(
+        return [
+            SQL(
                 """
-                INSERT INTO customer_churn_fired (partner_id, type_id, value, points)
-                SELECT p.partner_id, %(type)s, %(value)s, %(points)s
+                SELECT p.partner_id, %(type)s, %(value)s, (%(points)s)::int
                   FROM %(sources)s
-                 WHERE %(needed)s AND %(condition)s
+                 WHERE %(who)s AND %(condition)s
                 """,
-                type=types[code], value=value, points=points, needed=needed, sources=sources,
-                condition=condition,
-            ))
+                type=types[code], value=shown(value), points=points, who=who,
+                sources=sources, condition=condition,
+            )
+            for code, value, points, condition in (
+                ("low_probability_alive",
+                 SQL("COALESCE(s.probability_alive, EXP(-GREATEST(0, %s - 1)))", overdue),
+                 SQL("ROUND(100 * p.probability)"), SQL("TRUE")),
+                ("overdue", overdue, SQL("0"),
+                 SQL("%s >= %s", overdue, float8(config.at_risk_ratio))),
+            )
+            if code in types
+        ]

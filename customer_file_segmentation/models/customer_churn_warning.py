@@ -209,8 +209,9 @@ class CustomerChurnWarning(models.Model):
     @api.model
     def _apply_churn(self, config, as_of, run, remeasure=False):
         """Close, open and update warnings from what ``customer.churn.evaluation`` left in
-        ``customer_churn_scored``, ``customer_churn_fired`` and ``customer_churn_keys``;
-        return how many were opened. ``remeasure`` measures the signals of every evaluated
+        ``customer_churn_scored`` and ``customer_churn_keys``, then store the reasons of
+        the warnings opened or rewritten (measured for them alone); return how many were
+        opened. ``remeasure`` measures the signals of every evaluated
         warning again (runs over selected customers), not only of those whose signals
         changed.
 
@@ -293,6 +294,8 @@ class CustomerChurnWarning(models.Model):
             severity=self._severity_case(SQL("evaluated.score")), run=run.id, new=new_ids,
             remeasure=remeasure, min_move=RESCORE_MIN_MOVE,
         ))
+        self.env["customer.churn.evaluation"]._measure_reasons(
+            config, SQL("customer_churn_rescored"))
         self.env["customer.churn.signal"]._store_measured()
         self._schedule_owner_activities(
             new_ids, as_of + timedelta(days=config.activity_deadline_days)

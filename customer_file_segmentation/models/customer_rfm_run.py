@@ -23,12 +23,14 @@ class CustomerRfmRun(models.Model):
        tier, segment, lifecycle stage, BG/NBD and Gamma-Gamma predictions) into the
        temporary table ``customer_rfm_scored``;
     2. ``customer.churn.evaluation``: the churn probability of each customer, whether a
-       warning opens, and the reasons with their contributions (``customer_churn_scored``,
-       ``customer_churn_fired``, ``customer_churn_keys``);
+       warning opens, and the types of the reasons of those who qualify or have an open
+       warning (``customer_churn_scored``, ``customer_churn_keys``);
     3. each model stores what is its own: ``customer.rfm.score`` the score rows that
        changed (``customer_rfm_new``), ``res.partner`` the main segment, tier and stage,
        ``customer.rfm.snapshot`` the counts of this run, ``customer.churn.warning`` the
-       warnings closed, opened and rescored, with their reasons (``customer.churn.signal``).
+       warnings closed, opened and rescored, and ``customer.churn.signal`` the reasons
+       of those opened or rescored, with their contributions (measured for them alone by
+       ``customer.churn.evaluation``, ``customer_churn_fired``).
 
     Each model's docstring lists the temporary tables it makes and reads. The churn model
     (``customer.churn.model._train``) and the backtest run steps 1 and 2 as of a past date

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .customer_churn_warning import RESCORE_MIN_MOVE
 from .customer_rfm_config import LIFECYCLE_STAGES
 
 VALUE_TIERS = [("high", "High value"), ("medium", "Medium value"), ("low", "Low value")]
@@ -135,7 +136,11 @@ class CustomerRfmScore(models.Model):
         customers (no ``score_id``) and, when every customer was evaluated, the stored rows
         of customers who no longer qualify (``stale``). Most customers change nothing on
         most days and never leave the comparison; the table's fill factor keeps room on
-        each page so a rewritten row stays on its page.
+        each page so a rewritten row stays on its page. The churn score alone rewrites a
+        row only when it moves by ``RESCORE_MIN_MOVE`` points or more, as it does an open
+        warning, in runs over every customer: a day or a refit nudges most probabilities
+        by a point or two. A row rewritten for another value, and the rows of a run over
+        selected customers, take the current one.
 
         ``customer_rfm_new`` stays for the next steps of the run (``res.partner``'s
         mirror, the snapshot): ``partner_id``, ``score_id``, ``stale``, the new values
@@ -144,6 +149,7 @@ class CustomerRfmScore(models.Model):
         """
         company_id = config.company_id.id
         columns = [column for column, _value in SCORE_COLUMNS]
+        compared = [column for column in columns if column != "churn_score"]
 
         def listed(alias, names):
             return SQL(", ").join(SQL("%s.%s", SQL.identifier(alias), SQL.identifier(name))
@@ -164,15 +170,19 @@ class CustomerRfmScore(models.Model):
                         ON churn.partner_id = scored.partner_id) new(partner_id, %(names)s)
               %(join)s (SELECT * FROM customer_rfm_score WHERE company_id = %(company)s) score
                 ON score.partner_id = new.partner_id
-             WHERE (%(current)s) IS DISTINCT FROM (%(incoming)s);
+             WHERE (%(current)s) IS DISTINCT FROM (%(compared)s)
+                OR (score.churn_score IS NULL) <> (new.churn_score IS NULL)
+                OR abs(score.churn_score - new.churn_score) >= %(min_move)s;
             ANALYZE customer_rfm_new;
             """,
             old=SQL(", ").join(
                 SQL("score.%s AS %s", SQL.identifier(column), SQL.identifier(f"old_{column}"))
                 for column, _previous in TRACKED_COLUMNS
             ),
-            current=listed("score", columns),
+            current=listed("score", compared),
+            compared=listed("new", compared),
             incoming=listed("new", columns),
+            min_move=RESCORE_MIN_MOVE if every_customer else 1,
             values=SQL(", ").join(SQL(value) for _column, value in SCORE_COLUMNS),
             names=SQL(", ").join(SQL.identifier(column) for column in columns),
             join=SQL("FULL JOIN") if every_customer else SQL("LEFT JOIN"),
