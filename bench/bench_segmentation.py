@@ -20,8 +20,8 @@ Prints, in one run on the same rows:
   prediction changes);
 - on a database scored before, the first full run ever on emptied score and warning tables
   (what the first weekly job costs on a loaded database);
-- where the full runs again the same day and a week later spend their time: the seconds of
-  their statements, by the table each one creates or writes;
+- where the full runs again the same day, a week later and in the weekly job spend their
+  time: the seconds of their statements, by the table each one creates or writes;
 - the naive way (an ORM loop per customer) on --naive customers against the pipeline's
   incremental mode on the same customers, for the ratio.
 
@@ -323,10 +323,12 @@ def main():
                     config, today + timedelta(days=14))
             )
             env.cr.commit()
-            seconds, run = timed(env, lambda: Run._run_company(company, "full"))
+            with statement_times() as weekly:
+                seconds, run = timed(env, lambda: Run._run_company(company, "full"))
             print(f"the weekly job a week after that: refit {fit_seconds:.1f} s, training"
                   f" {train_seconds:.1f} s, then", end=" ")
             reported("full run", run, seconds)
+            print_times(weekly)
         if scores or warnings:
             # What installing the addon on a loaded database costs: nothing scored, nothing
             # warned, no segment, tier or stage on the partners.
