@@ -20,8 +20,8 @@ Prints, in one run on the same rows:
   prediction changes);
 - on a database scored before, the first full run ever on emptied score and warning tables
   (what the first weekly job costs on a loaded database);
-- where the full runs again the same day and a week later spend their time: the seconds of
-  their statements, by the table each one creates or writes;
+- where the full runs again the same day, a week later and in the weekly job spend their
+  time: the seconds of their statements, by the table each one creates or writes;
 - the naive way (an ORM loop per customer) on --naive customers against the pipeline's
   incremental mode on the same customers, for the ratio.
 
@@ -185,9 +185,9 @@ def main():
         from odoo.tools import SQL
 
         company = env.company
-        Run = env["customer.rfm.run"]
+        pipeline = env["customer.rfm.pipeline"]
         config = env["customer.rfm.config"]._for_company(company)
-        today = fields.Date.context_today(Run)
+        today = fields.Date.context_today(pipeline)
         window_start = today - relativedelta(months=config.window_months)
         env.cr.execute(
             "SELECT COUNT(*), COUNT(DISTINCT commercial_partner_id) FROM customer_purchase_line"
@@ -205,7 +205,7 @@ def main():
               " below is the first ever only when both are 0)", flush=True)
 
         # The yardstick gets the memory the pipeline takes for itself.
-        Run._reserve_work_mem()
+        pipeline._reserve_work_mem()
         if not options.no_rebuild:
             seconds, _result = timed(env, env["customer.purchase.day"]._rebuild)
             days = env.execute_query(SQL("SELECT COUNT(*) FROM customer_purchase_day"))[0][0]
@@ -221,17 +221,17 @@ def main():
         print(f"the same over the daily summary: {rows:,} customers in {seconds:.1f} s",
               flush=True)
 
-        seconds, _count = timed(env, lambda: Run._build_base(config, today))
+        seconds, _count = timed(env, lambda: pipeline._build_base(config, today))
         print(f"daily summary aggregated per customer in {seconds:.1f} s", flush=True)
         fit_ids = [row[0] for row in env.execute_query(SQL(
             "SELECT partner_id FROM customer_rfm_base ORDER BY partner_id LIMIT %s", options.fit,
         ))]
-        seconds, values = timed(env, Run._fit_on_base)
+        seconds, values = timed(env, pipeline._fit_on_base)
         print(f"BG/NBD + Gamma-Gamma fit on every customer ({values['model_fit_customers']:,}):"
               f" {seconds:.1f} s (r={values['bgnbd_r']:.3f} alpha={values['bgnbd_alpha']:.1f}"
               f" a={values['bgnbd_a']:.3f} b={values['bgnbd_b']:.3f})", flush=True)
-        Run._build_base(config, today, fit_ids)
-        seconds, small = timed(env, Run._fit_on_base)
+        pipeline._build_base(config, today, fit_ids)
+        seconds, small = timed(env, pipeline._fit_on_base)
         print(f"BG/NBD + Gamma-Gamma fit on {small['model_fit_customers']:,} customers:"
               f" {seconds:.1f} s", flush=True)
         # Training the churn probability: the company as it was one horizon ago (ledger
@@ -251,10 +251,10 @@ def main():
         gamma = (values["gamma_gamma_p"], values["gamma_gamma_q"], values["gamma_gamma_v"])
 
         def scoring():
-            count = Run._build_base(config, today)
-            Run._score(config, Run._fresh_bounds(config, count), params, gamma)
-            env["customer.churn.warning"]._score_churn(config, today, model=model,
-                                                        with_signals=False)
+            count = pipeline._build_base(config, today)
+            pipeline._score(config, pipeline._fresh_bounds(config, count), params, gamma)
+            env["customer.churn.evaluation"]._score_churn(config, today, model=model,
+                                                           with_signals=False)
             return count
 
         seconds, count = timed(env, scoring)
@@ -323,10 +323,12 @@ def main():
                     config, today + timedelta(days=14))
             )
             env.cr.commit()
-            seconds, run = timed(env, lambda: Run._run_company(company, "full"))
+            with statement_times() as weekly:
+                seconds, run = timed(env, lambda: Run._run_company(company, "full"))
             print(f"the weekly job a week after that: refit {fit_seconds:.1f} s, training"
                   f" {train_seconds:.1f} s, then", end=" ")
             reported("full run", run, seconds)
+            print_times(weekly)
         if scores or warnings:
             # What installing the addon on a loaded database costs: nothing scored, nothing
             # warned, no segment, tier or stage on the partners.

@@ -1,2 +1,2 @@
 from . import customer_rfm_config
-from . import customer_churn_warning
+from . import customer_churn_evaluation

@@ -91,11 +91,11 @@ class TestSatisfactionSignals(SegmentationCase):
     def _fired(self, as_of):
         """The feedback signals the hook finds as of ``as_of`` (what a training or a
         backtest with this cutoff sees)."""
-        run = self.env["customer.rfm.run"]
+        pipeline = self.env["customer.rfm.pipeline"]
         self.env.flush_all()
-        count = run._build_base(self.config, as_of)
-        run._score(self.config, run._quintile_bounds(count), None, None)
-        self.env["customer.churn.warning"]._churn_features(self.config, as_of)
+        count = pipeline._build_base(self.config, as_of)
+        pipeline._score(self.config, pipeline._quintile_bounds(count), None, None)
+        self.env["customer.churn.evaluation"]._churn_features(self.config, as_of)
         rows = self.env.execute_query(SQL(
             "SELECT partner_id, code, value FROM customer_churn_hook"
             " WHERE code IN ('satisfaction_drop', 'open_complaints')"

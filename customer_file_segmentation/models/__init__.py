@@ -1,5 +1,6 @@
 from . import customer_rfm_config
 from . import customer_rfm_segment
+from . import customer_rfm_pipeline
 from . import customer_rfm_run
 from . import customer_rfm_score
 from . import customer_rfm_snapshot
@@ -7,6 +8,7 @@ from . import customer_churn_model
 from . import customer_churn_signal_type
 from . import customer_churn_signal
 from . import customer_churn_warning
+from . import customer_churn_evaluation
 from . import customer_winback_action
 from . import customer_churn_backtest
 from . import customer_churn_backtest_decile

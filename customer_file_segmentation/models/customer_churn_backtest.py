@@ -123,18 +123,18 @@ class CustomerChurnBacktest(models.Model):
     def _run(self):
         self.ensure_one()
         config = self.env["customer.rfm.config"]._for_company(self.company_id)
-        Run = self.env["customer.rfm.run"]
+        pipeline = self.env["customer.rfm.pipeline"]
         cutoff, horizon = self.cutoff_date, self.horizon_days
-        Run._lock_company(self.company_id)
+        self.env["customer.rfm.run"]._lock_company(self.company_id)
         trained = self.env["customer.churn.model"]._train(config, cutoff, horizon)
         self.env.flush_all()
-        count = Run._build_base(config, cutoff)
+        count = pipeline._build_base(config, cutoff)
         if not count:
             raise UserError(self.env._(
                 "Nobody had bought anything by %(cutoff)s: nothing to backtest.", cutoff=cutoff
             ))
         try:
-            fitted = Run._fit_on_base()
+            fitted = pipeline._fit_on_base()
             params = (fitted["bgnbd_r"], fitted["bgnbd_alpha"], fitted["bgnbd_a"],
                       fitted["bgnbd_b"])
             gamma = (fitted["gamma_gamma_p"], fitted["gamma_gamma_q"], fitted["gamma_gamma_v"])
@@ -151,11 +151,12 @@ class CustomerChurnBacktest(models.Model):
                                     note=trained.get("note") or "")
         else:
             model_used = self.env._("Overdue heuristic: nobody had bought twice by the cutoff")
-        Run._score(config, Run._fresh_bounds(config, count), params, gamma, horizon=horizon)
+        pipeline._score(config, pipeline._fresh_bounds(config, count), params, gamma,
+                        horizon=horizon)
         model = {"kind": "logistic", "horizon": horizon, "intercept": trained["intercept"],
                  "features": trained["coefficients"]} if trained["kind"] == "logistic" else {
                      "kind": trained["kind"], "horizon": horizon, "features": []}
-        self.env["customer.churn.warning"]._score_churn(
+        self.env["customer.churn.evaluation"]._score_churn(
             config, cutoff, model=model, horizon=horizon, with_signals=False,
         )
         methods = [code for code, _label in METHODS if params or code in ("score", "recency",

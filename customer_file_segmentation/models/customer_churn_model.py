@@ -32,7 +32,7 @@ MODEL_KINDS = [
 class CustomerChurnModel(models.Model):
     """A churn model learned from one company's own past: the probability that a customer
     makes no purchase within the horizon, as a logistic function of the features of
-    ``customer.churn.warning._churn_features``.
+    ``customer.churn.evaluation._churn_features``.
 
     Trained set-based at ``train_cutoff`` = ``trained_until`` minus the horizon: the
     features are those of every customer not churned at that date, computed from the data
@@ -111,8 +111,7 @@ class CustomerChurnModel(models.Model):
         ``customer.churn.model`` values (``kind`` ``bgnbd`` when there is too little
         history: fewer customers, or outcomes, than a fit needs)."""
         started = time.monotonic()
-        Run = self.env["customer.rfm.run"]
-        Warning = self.env["customer.churn.warning"]
+        pipeline = self.env["customer.rfm.pipeline"]
         cutoff = until - timedelta(days=horizon)
         values = {
             "company_id": config.company_id.id, "horizon_days": horizon,
@@ -120,14 +119,14 @@ class CustomerChurnModel(models.Model):
             "coefficients": [], "intercept": 0.0,
         }
         self.env.flush_all()
-        count = Run._build_base(config, cutoff)
+        count = pipeline._build_base(config, cutoff)
         if count < MIN_TRAINING_CUSTOMERS:
             values.update(customer_count=count, note=self.env._(
                 "Too few customers before %(cutoff)s to learn from (%(count)s).",
                 cutoff=cutoff, count=count))
             return values
         try:
-            fitted = Run._fit_on_base(sample_size=MAX_BGNBD_ROWS)
+            fitted = pipeline._fit_on_base(sample_size=MAX_BGNBD_ROWS)
             params = (fitted["bgnbd_r"], fitted["bgnbd_alpha"], fitted["bgnbd_a"],
                       fitted["bgnbd_b"])
             gamma = (fitted["gamma_gamma_p"], fitted["gamma_gamma_q"], fitted["gamma_gamma_v"])
@@ -135,8 +134,9 @@ class CustomerChurnModel(models.Model):
             params = gamma = None
         # R, F and M are no features (the values behind them are): the configured limits
         # spare the quintiles.
-        Run._score(config, Run._threshold_bounds(config), params, gamma, horizon=horizon)
-        codes, features = Warning._churn_features(config, cutoff)
+        pipeline._score(config, pipeline._threshold_bounds(config), params, gamma,
+                        horizon=horizon)
+        codes, features = self.env["customer.churn.evaluation"]._churn_features(config, cutoff)
         sample = min(1.0, MAX_TRAINING_ROWS / max(count, 1))
         rows = self.env.execute_query(SQL(
             """

@@ -49,6 +49,51 @@ class CustomerChurnSignal(models.Model):
             rounded(DEFAULT_DECIMALS),
         )
 
+    @api.model
+    def _store_measured(self):
+        """Store the reasons measured by a run for the warnings it opened or rescored: those
+        of ``customer_churn_rescored`` (``partner_id``, ``warning_id``; see
+        ``customer.churn.warning._apply_churn``), as ``customer_churn_fired`` has them
+        (``customer.churn.evaluation``).
+
+        One join of their fired reasons with their stored ones keeps the differences
+        (``customer_churn_signal_change``): values that moved are updated in place, reasons
+        that stopped firing deleted, new ones inserted.
+        """
+        self.env.cr.execute(SQL(
+            """
+            DROP TABLE IF EXISTS customer_churn_signal_change;
+            CREATE TEMP TABLE customer_churn_signal_change ON COMMIT DROP AS
+            SELECT signal.id, new.warning_id, new.type_id, new.value, new.points
+              FROM (SELECT rescored.warning_id, fired.type_id, %(value)s AS value,
+                           fired.points
+                      FROM customer_churn_fired fired
+                      JOIN customer_churn_signal_type kind ON kind.id = fired.type_id
+                      JOIN customer_churn_rescored rescored
+                        ON rescored.partner_id = fired.partner_id) new
+              FULL JOIN (SELECT signal.id, signal.warning_id, signal.type_id, signal.value,
+                                signal.points
+                           FROM customer_churn_signal signal
+                           JOIN customer_churn_rescored rescored
+                             ON rescored.warning_id = signal.warning_id) signal
+                ON signal.warning_id = new.warning_id AND signal.type_id = new.type_id
+             WHERE (new.value, new.points) IS DISTINCT FROM (signal.value, signal.points);
+            UPDATE customer_churn_signal signal
+               SET value = change.value, points = change.points
+              FROM customer_churn_signal_change change
+             WHERE change.id = signal.id AND change.warning_id IS NOT NULL;
+            DELETE FROM customer_churn_signal signal
+             USING customer_churn_signal_change change
+             WHERE change.id = signal.id AND change.warning_id IS NULL;
+            INSERT INTO customer_churn_signal (warning_id, type_id, value, points)
+            SELECT change.warning_id, change.type_id, change.value, change.points
+              FROM customer_churn_signal_change change
+             WHERE change.id IS NULL;
+            """,
+            value=self._rounded_value(SQL("fired.value"), SQL("kind.unit")),
+        ))
+        self.invalidate_model()
+
     @api.depends("value", "type_id.unit")
     def _compute_value_display(self):
         units = dict(self.env["customer.churn.signal.type"]._fields["unit"]

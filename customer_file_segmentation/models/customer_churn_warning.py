@@ -6,9 +6,6 @@ from odoo.tools import SQL
 
 from odoo.addons.customer_file.tools.job_fields import check_job_fields
 
-from ..tools.logistic import CLIP
-from .customer_rfm_run import float8
-
 WARNING_STATES = [
     ("new", "New"),
     ("in_progress", "In Progress"),
@@ -17,39 +14,9 @@ WARNING_STATES = [
     ("false_alarm", "False Alarm"),
 ]
 OPEN_STATES = ("new", "in_progress")
-# A warning lists at most this many reasons.
-MAX_SIGNALS = 5
 # An open warning keeping its severity and reasons is rewritten only when its probability
 # moves by this many points or more.
 RESCORE_MIN_MOVE = 3
-# The churn model's own features: (code of the signal type that names it, (what the model
-# reads, the value a warning shows)), over ``customer_rfm_scored s``. Counts and amounts
-# enter as logarithms (a tenth order matters less than a second), changes as the log-ratio
-# of the last 90 days to the 90 days before. Everything in double precision: sums of the
-# ledger are numeric, whose logarithms cost many times more over a million customers.
-CHURN_FEATURES = [
-    ("recency", ("LN(1 + (s.as_of - s.last_date)::float8)", "(s.as_of - s.last_date)::float8")),
-    ("overdue", ("LN(1 + (s.as_of - s.last_date) / s.reference_rhythm)",
-                 "(s.as_of - s.last_date) / s.reference_rhythm")),
-    ("frequency", ("LN(1 + s.frequency::float8)", "s.frequency::float8")),
-    ("monetary", ("LN(1 + GREATEST(s.monetary::float8, 0))", "s.monetary::float8")),
-    ("tenure", ("LN(1 + (s.as_of - s.first_date)::float8)", "(s.as_of - s.first_date)::float8")),
-    ("expected_purchases", ("LN(1 + COALESCE(s.expected_h, 0))", "COALESCE(s.expected_h, 0)")),
-    ("low_probability_alive", ("COALESCE(s.probability_alive, 1)",
-                               "COALESCE(s.probability_alive, 1)")),
-    ("one_time_buyer", ("(s.purchase_days = 1)::int::float8", "1::float8")),
-    ("spend_drop", (
-        "LN(1 + GREATEST(s.spend_recent::float8, 0))"
-        " - LN(1 + GREATEST(s.spend_previous::float8, 0))",
-        "CASE WHEN s.spend_previous > 0"
-        " THEN 100 * (1 - s.spend_recent::float8 / s.spend_previous::float8) ELSE 0 END",
-    )),
-    ("frequency_drop", (
-        "LN(1 + s.orders_recent::float8) - LN(1 + s.orders_previous::float8)",
-        "CASE WHEN s.orders_previous > 0"
-        " THEN 100 * (1 - s.orders_recent::float8 / s.orders_previous::float8) ELSE 0 END",
-    )),
-]
 # Set by the runs (the cohort once, when they open a warning) and by the workflow actions.
 JOB_FIELDS = frozenset({
     "score", "severity", "cohort", "signal_ids", "signal_key", "run_id", "date_detected",
@@ -229,260 +196,7 @@ class CustomerChurnWarning(models.Model):
                 customers=", ".join(closed.partner_id.mapped("display_name")),
             ))
 
-    # ------------------------------------------------------------------ evaluation
-
-    def _churn_signal_queries(self, config, as_of):
-        """Extra evidence for the churn model, one row ``(partner_id, code, value)`` per
-        customer for whom it holds.
-
-        This is the hook other addons extend (``customer_file_feedback_segmentation`` adds
-        satisfaction drops and open complaints): override it, call ``super()`` and append
-        ``SQL`` queries. Each query selects customers of the temporary table
-        ``customer_rfm_scored`` that have not churned (``lifecycle_stage <> 'churned'``);
-        its columns are ``partner_id``, ``as_of``, ``first_date``, ``last_date``,
-        ``frequency``, ``monetary``, ``purchase_days``, ``spend_recent``,
-        ``spend_previous``, ``orders_recent``, ``orders_previous``, ``r``, ``f``, ``m``,
-        ``weighted``, ``tier``, ``segment_id``, ``lifecycle_stage``, ``rhythm``,
-        ``reference_rhythm``, ``probability_alive``, ``expected_90``, ``expected_h``,
-        ``p_none_h``, ``order_value`` and ``clv``. A query must use only data dated up to
-        ``as_of`` (training and backtests evaluate the past) and returns the ``code`` of an
-        active ``customer.churn.signal.type`` with the value shown in the warning.
-
-        Each code becomes a feature of the churn model (1 for the customers it returns, 0
-        for the others): the model learns from the company's past how much it weighs, and
-        a warning lists it with its contribution when it raises the probability.
-        """
-        return []
-
-    @api.model
-    def _churn_features(self, config, as_of, codes=None):
-        """Run the signal hook as of ``as_of`` into ``customer_churn_hook`` (one row per
-        customer and code) and pivot it into ``customer_churn_hook_pivot`` (one row per
-        customer with any, a column ``h_<code>`` each); small tables: few customers have
-        hook signals. ``codes`` are the hook codes to include (those of the model that will
-        score); ``None`` takes every code the hook returns.
-
-        Returns ``(codes, features)``: every feature code, in order, and for each its SQL
-        over ``customer_rfm_scored s`` left-joined with the pivot as ``h``: what the model
-        reads and the value a warning shows."""
-        self.env.flush_all()
-        queries = self._churn_signal_queries(config, as_of)
-        self.env.cr.execute(SQL(
-            """
-            DROP TABLE IF EXISTS customer_churn_hook;
-            CREATE TEMP TABLE customer_churn_hook ON COMMIT DROP AS
-            SELECT fired.partner_id, fired.code::varchar AS code, MAX(fired.value::float8) AS value
-              FROM (%(queries)s) AS fired(partner_id, code, value)
-              JOIN customer_churn_signal_type kind ON kind.code = fired.code AND kind.active
-             GROUP BY 1, 2;
-            ANALYZE customer_churn_hook;
-            """,
-            queries=SQL(" UNION ALL ").join(SQL("(%s)", query) for query in queries)
-            if queries else SQL("SELECT NULL::int, NULL::varchar, NULL::float8 WHERE FALSE"),
-        ))
-        if codes is None:
-            codes = [row[0] for row in self.env.execute_query(SQL(
-                "SELECT DISTINCT code FROM customer_churn_hook ORDER BY code"
-            ))]
-        own = dict(CHURN_FEATURES)
-        codes = [code for code in codes if code not in own]
-        self.env.cr.execute(SQL(
-            """
-            DROP TABLE IF EXISTS customer_churn_hook_pivot;
-            CREATE TEMP TABLE customer_churn_hook_pivot ON COMMIT DROP AS
-            SELECT partner_id, %(pivot)s FROM customer_churn_hook GROUP BY partner_id;
-            ALTER TABLE customer_churn_hook_pivot ADD PRIMARY KEY (partner_id);
-            ANALYZE customer_churn_hook_pivot;
-            """,
-            pivot=SQL(", ").join(
-                SQL("MAX(value) FILTER (WHERE code = %s) AS %s", code,
-                    SQL.identifier(f"h_{code}"))
-                for code in codes
-            ) if codes else SQL("COUNT(*) AS signals"),
-        ))
-        features = {code: (SQL(x_sql), SQL(v_sql)) for code, (x_sql, v_sql) in CHURN_FEATURES}
-        for code in codes:
-            column = SQL("h.%s", SQL.identifier(f"h_{code}"))
-            features[code] = (SQL("(%s IS NOT NULL)::int", column),
-                              SQL("COALESCE(%s, 0)", column))
-        return [code for code, _sql in CHURN_FEATURES] + codes, features
-
-    @api.model
-    def _score_churn(self, config, as_of, model=None, horizon=None, every_customer=True,
-                     with_signals=True):
-        """The probability that each customer of ``customer_rfm_scored`` (not churned) makes
-        no purchase within ``horizon`` days (the company's by default), into
-        ``customer_churn_scored``: ``probability``, ``score`` (the probability in percent)
-        and ``qualifies`` (whether a warning opens by the company's rule).
-
-        ``model`` (``customer.churn.model._as_dict``; the company's current model by default)
-        is the logistic model; without one, BG/NBD's probability of no purchase in the
-        horizon, and without that (nobody bought twice) a heuristic on how overdue the
-        customer is. ``customer_churn_fired`` receives, for the customers who qualify or
-        have an open warning, the model terms that raise their probability, strongest
-        first: the feature, its value and its contribution in points of percentage (the
-        probability minus what it would be with that feature at the company's average);
-        ``customer_churn_keys`` their ``signal_key`` (the reasons' types, ordered: the same
-        reasons give the same key, whatever their points).
-        """
-        horizon = horizon or config.churn_horizon_days
-        if model is None:
-            model = config.churn_model_id._as_dict()
-        if model and (model["kind"] != "logistic" or model["horizon"] != horizon):
-            model = None
-        _codes, features = self._churn_features(
-            config, as_of,
-            codes=[term["code"] for term in model["features"]] if model else [],
-        )
-        if model:
-            terms = [
-                (term["code"], SQL(
-                    "%s * LEAST(%s, GREATEST(-%s, (%s - %s) / %s))", float8(term["coef"]),
-                    float8(CLIP), float8(CLIP), features[term["code"]][0],
-                    float8(term["mean"]), float8(term["std"]),
-                ))
-                for term in model["features"] if term["code"] in features and term["coef"]
-            ]
-            logit = SQL(" + ").join([float8(model["intercept"])] + [sql for _c, sql in terms])
-            probability = SQL("1 / (1 + EXP(-LEAST(700, GREATEST(-700, s.logit))))")
-        else:
-            terms = []
-            # BG/NBD's probability of no purchase; without it, the overdue heuristic: alive
-            # with e^-(overdue ratio - 1) once past the own rhythm, then buying at that rhythm.
-            logit = SQL("0")
-            probability = SQL(
-                """COALESCE(s.p_none_h,
-                   1 - EXP(-GREATEST(0, %(overdue)s - 1))
-                     * (1 - EXP(-%(horizon)s / s.reference_rhythm)))""",
-                overdue=features["overdue"][1], horizon=float8(horizon),
-            )
-        # Each level computes once what the next reads several times (``OFFSET 0`` keeps
-        # PostgreSQL from folding the levels and computing the log-odds again at every use).
-        evaluated = SQL(
-            """(SELECT s.partner_id, s.logit, s.clv, %(probability)s AS probability
-                  FROM (SELECT s.partner_id, s.clv, s.p_none_h, s.reference_rhythm, s.as_of,
-                               s.last_date, (%(logit)s)::float8 AS logit
-                          FROM customer_rfm_scored s
-                          LEFT JOIN customer_churn_hook_pivot h ON h.partner_id = s.partner_id
-                         WHERE s.lifecycle_stage <> 'churned'
-                        OFFSET 0) s
-                OFFSET 0) p""",
-            logit=logit, probability=probability,
-        )
-        rule = config.warning_rule
-        if rule == "top_percent":
-            if every_customer:
-                cutoff = self.env.execute_query(SQL(
-                    "SELECT PERCENTILE_DISC(%s) WITHIN GROUP (ORDER BY p.probability) FROM %s",
-                    max(0.0, 1 - config.warning_top_percent / 100.0), evaluated,
-                ))[0][0]
-                if cutoff is not None and with_signals:
-                    config.sudo().warning_top_cutoff = cutoff
-            else:
-                cutoff = config.warning_top_cutoff
-            qualifies = SQL("p.probability >= %s", float8(1.0 if cutoff is None else cutoff))
-        elif rule == "expected_value":
-            qualifies = SQL("COALESCE(p.clv, 0) * p.probability >= %s",
-                            float8(config.warning_min_value))
-        else:
-            qualifies = SQL("ROUND(100 * p.probability) >= %s", config.warning_min_score)
-        self.env.cr.execute(SQL(
-            """
-            DROP TABLE IF EXISTS customer_churn_scored;
-            CREATE TEMP TABLE customer_churn_scored ON COMMIT DROP AS
-            SELECT p.partner_id, p.logit, p.probability,
-                   LEAST(100, GREATEST(0, ROUND(100 * p.probability)))::int AS score,
-                   %(qualifies)s AS qualifies
-              FROM %(evaluated)s;
-            ANALYZE customer_churn_scored;
-            DROP TABLE IF EXISTS customer_churn_fired;
-            CREATE TEMP TABLE customer_churn_fired (
-                partner_id int, type_id int, value float8, points int) ON COMMIT DROP;
-            """,
-            qualifies=qualifies, evaluated=evaluated,
-        ))
-        if with_signals:
-            self._fire_signals(config, terms, features, model)
-        self.env.cr.execute(SQL(
-            """
-            DROP TABLE IF EXISTS customer_churn_keys;
-            CREATE TEMP TABLE customer_churn_keys ON COMMIT DROP AS
-            SELECT partner_id,
-                   string_agg(type_id::text, ',' ORDER BY type_id) AS signal_key
-              FROM customer_churn_fired GROUP BY partner_id;
-            ALTER TABLE customer_churn_keys ADD PRIMARY KEY (partner_id);
-            ANALYZE customer_churn_fired;
-            ANALYZE customer_churn_keys;
-            """
-        ))
-
-    @api.model
-    def _fire_signals(self, config, terms, features, model):
-        """Fill ``customer_churn_fired`` for customers who qualify or have an open warning:
-        the model terms that raise their probability by at least one point, at most
-        ``MAX_SIGNALS``, strongest first; without a logistic model, the BG/NBD (or
-        heuristic) probability itself as 'low probability alive', with how overdue the
-        customer is."""
-        types = dict(self.env["customer.churn.signal.type"]
-                     .search_fetch([("active", "=", True)], ["code"])
-                     .mapped(lambda kind: (kind.code, kind.id)))
-        sources = SQL(
-            """customer_churn_scored p
-               JOIN customer_rfm_scored s ON s.partner_id = p.partner_id
-               LEFT JOIN customer_churn_hook_pivot h ON h.partner_id = p.partner_id"""
-        )
-        # An uncorrelated IN: one hashed look-up per customer, not an index probe each.
-        needed = SQL(
-            """(p.qualifies OR p.partner_id IN (
-                   SELECT warning.partner_id FROM customer_churn_warning warning
-                    WHERE warning.company_id = %s AND warning.state IN %s))""",
-            config.company_id.id, OPEN_STATES,
-        )
-        if model:
-            rows = [
-                SQL("(%s, (%s)::float8, (%s)::float8)", types[code], sql, features[code][1])
-                for code, sql in terms if code in types
-            ]
-            if not rows:
-                return
-            self.env.cr.execute(SQL(
-                """
-                INSERT INTO customer_churn_fired (partner_id, type_id, value, points)
-                SELECT p.partner_id, term.type_id, term.value, term.points
-                  FROM %(sources)s
-                 CROSS JOIN LATERAL (
-                       SELECT t.type_id, t.value,
-                              ROUND(100 * (p.probability
-                                           - 1 / (1 + EXP(-LEAST(700, GREATEST(-700,
-                                                   p.logit - t.term))))))::int AS points
-                         FROM (VALUES %(rows)s) t(type_id, term, value)
-                        WHERE t.term > 0
-                        ORDER BY 3 DESC, 1 LIMIT %(limit)s) term
-                 WHERE %(needed)s AND term.points >= 1
-                """,
-                rows=SQL(", ").join(rows), limit=MAX_SIGNALS, needed=needed, sources=sources,
-            ))
-            return
-        overdue = features["overdue"][1]
-        for code, value, points, condition in (
-            ("low_probability_alive",
-             SQL("COALESCE(s.probability_alive, EXP(-GREATEST(0, %s - 1)))", overdue),
-             SQL("ROUND(100 * p.probability)"), SQL("TRUE")),
-            ("overdue", overdue, SQL("0"),
-             SQL("%s >= %s", overdue, float8(config.at_risk_ratio))),
-        ):
-            if code not in types:
-                continue
-            self.env.cr.execute(SQL(
-                """
-                INSERT INTO customer_churn_fired (partner_id, type_id, value, points)
-                SELECT p.partner_id, %(type)s, %(value)s, %(points)s
-                  FROM %(sources)s
-                 WHERE %(needed)s AND %(condition)s
-                """,
-                type=types[code], value=value, points=points, needed=needed, sources=sources,
-                condition=condition,
-            ))
+    # ------------------------------------------------------------------ written by runs
 
     @api.model
     def _severity_case(self, score):
@@ -494,9 +208,18 @@ class CustomerChurnWarning(models.Model):
 
     @api.model
     def _apply_churn(self, config, as_of, run, remeasure=False):
-        """Close, open and update warnings from ``customer_churn_scored``; return how many
-        were opened. ``remeasure`` measures the signals of every evaluated warning again
-        (runs over selected customers), not only of those whose signals changed."""
+        """Close, open and update warnings from what ``customer.churn.evaluation`` left in
+        ``customer_churn_scored`` and ``customer_churn_keys``, then store the reasons of
+        the warnings opened or rewritten (measured for them alone); return how many were
+        opened. ``remeasure`` measures the signals of every evaluated
+        warning again (runs over selected customers), not only of those whose signals
+        changed.
+
+        Temporary tables made here: ``customer_churn_evaluated`` (``_collect_evaluated``:
+        the open and blocking warnings of the evaluated customers, then the new ones),
+        ``customer_churn_blocked`` (``_open_warnings``: who may not get a new warning) and
+        ``customer_churn_rescored`` (``partner_id``, ``warning_id`` of the warnings opened
+        or rewritten, whose reasons ``customer.churn.signal._store_measured`` stores)."""
         # Archived customers are not scored any more: their open warnings close as lost.
         archived_ids = [row[0] for row in self.env.execute_query(SQL(
             """
@@ -571,48 +294,13 @@ class CustomerChurnWarning(models.Model):
             severity=self._severity_case(SQL("evaluated.score")), run=run.id, new=new_ids,
             remeasure=remeasure, min_move=RESCORE_MIN_MOVE,
         ))
-        # One join of their fired signals with their stored ones keeps the differences:
-        # values that moved are updated in place, signals that stopped firing deleted, new
-        # ones inserted.
-        self.env.cr.execute(SQL(
-            """
-            DROP TABLE IF EXISTS customer_churn_signal_change;
-            CREATE TEMP TABLE customer_churn_signal_change ON COMMIT DROP AS
-            SELECT signal.id, new.warning_id, new.type_id, new.value, new.points
-              FROM (SELECT rescored.warning_id, fired.type_id, %(value)s AS value,
-                           fired.points
-                      FROM customer_churn_fired fired
-                      JOIN customer_churn_signal_type kind ON kind.id = fired.type_id
-                      JOIN customer_churn_rescored rescored
-                        ON rescored.partner_id = fired.partner_id) new
-              FULL JOIN (SELECT signal.id, signal.warning_id, signal.type_id, signal.value,
-                                signal.points
-                           FROM customer_churn_signal signal
-                           JOIN customer_churn_rescored rescored
-                             ON rescored.warning_id = signal.warning_id) signal
-                ON signal.warning_id = new.warning_id AND signal.type_id = new.type_id
-             WHERE (new.value, new.points) IS DISTINCT FROM (signal.value, signal.points);
-            UPDATE customer_churn_signal signal
-               SET value = change.value, points = change.points
-              FROM customer_churn_signal_change change
-             WHERE change.id = signal.id AND change.warning_id IS NOT NULL;
-            DELETE FROM customer_churn_signal signal
-             USING customer_churn_signal_change change
-             WHERE change.id = signal.id AND change.warning_id IS NULL;
-            INSERT INTO customer_churn_signal (warning_id, type_id, value, points)
-            SELECT change.warning_id, change.type_id, change.value, change.points
-              FROM customer_churn_signal_change change
-             WHERE change.id IS NULL;
-            """,
-            value=self.env["customer.churn.signal"]._rounded_value(
-                SQL("fired.value"), SQL("kind.unit")
-            ),
-        ))
+        self.env["customer.churn.evaluation"]._measure_reasons(
+            config, SQL("customer_churn_rescored"))
+        self.env["customer.churn.signal"]._store_measured()
         self._schedule_owner_activities(
             new_ids, as_of + timedelta(days=config.activity_deadline_days)
         )
         self.invalidate_model()
-        self.env["customer.churn.signal"].invalidate_model()
         return len(new_ids)
 
     @api.model

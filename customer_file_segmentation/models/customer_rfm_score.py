@@ -1,9 +1,42 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .customer_churn_warning import RESCORE_MIN_MOVE
 from .customer_rfm_config import LIFECYCLE_STAGES
 
 VALUE_TIERS = [("high", "High value"), ("medium", "Medium value"), ("low", "Low value")]
+# (column of customer.rfm.score, value from customer_rfm_scored / customer_churn_scored)
+SCORE_COLUMNS = (
+    ("first_purchase_date", "scored.first_date"),
+    ("last_purchase_date", "scored.last_date"),
+    ("frequency", "scored.frequency"),
+    ("monetary", "scored.monetary"),
+    ("r_score", "scored.r"),
+    ("f_score", "scored.f"),
+    ("m_score", "scored.m"),
+    ("fm_score", "scored.fm"),
+    ("rfm_code", "scored.r::text || scored.f::text || scored.m::text"),
+    # Rounded in double precision (see the fields below): a value that moved less
+    # than its last decimal shown is not rewritten.
+    ("weighted_score", "ROUND(scored.weighted * 100) / 100"),
+    ("segment_id", "scored.segment_id"),
+    ("value_tier", "scored.tier"),
+    ("lifecycle_stage", "scored.lifecycle_stage"),
+    ("purchase_rhythm_days", "ROUND(scored.rhythm * 10) / 10"),
+    ("probability_alive", "ROUND(scored.probability_alive * 1000) / 1000"),
+    ("expected_purchases_90d", "ROUND(scored.expected_90 * 1000) / 1000"),
+    ("expected_order_value", "ROUND(scored.order_value * 100) / 100"),
+    ("clv_12m", "ROUND(scored.clv * 100) / 100"),
+    # Churned customers are past the point a probability is needed: 100.
+    ("churn_score", "COALESCE(churn.score,"
+                    " CASE WHEN scored.lifecycle_stage = 'churned' THEN 100 ELSE 0 END)"),
+)
+# Values whose change is remembered as the customer's movement.
+TRACKED_COLUMNS = (
+    ("segment_id", "previous_segment_id"),
+    ("value_tier", "previous_value_tier"),
+    ("lifecycle_stage", "previous_lifecycle_stage"),
+)
 
 
 class CustomerRfmScore(models.Model):
@@ -89,3 +122,118 @@ class CustomerRfmScore(models.Model):
                 score.segment_movement = f"{previous.name} → {current.name}"
             else:
                 score.segment_movement = current.name or ""
+
+    # ------------------------------------------------------------------ written by runs
+
+    @api.model
+    def _store_scores(self, config, run, every_customer):
+        """Write the current scores of the customers of ``customer_rfm_scored`` (with their
+        churn score from ``customer_churn_scored``) as of ``run``; return the partners whose
+        row was deleted (when ``every_customer``: those who no longer qualify).
+
+        ``customer_rfm_new`` holds the rows to write: customers whose values differ from
+        their stored row (with the old values the movement and the snapshot need), new
+        customers (no ``score_id``) and, when every customer was evaluated, the stored rows
+        of customers who no longer qualify (``stale``). Most customers change nothing on
+        most days and never leave the comparison; the table's fill factor keeps room on
+        each page so a rewritten row stays on its page. The churn score alone rewrites a
+        row only when it moves by ``RESCORE_MIN_MOVE`` points or more, as it does an open
+        warning, in runs over every customer: a day or a refit nudges most probabilities
+        by a point or two. A row rewritten for another value, and the rows of a run over
+        selected customers, take the current one.
+
+        ``customer_rfm_new`` stays for the next steps of the run (``res.partner``'s
+        mirror, the snapshot): ``partner_id``, ``score_id``, ``stale``, the new values
+        (one column per ``SCORE_COLUMNS``), ``old_segment_id``, ``old_value_tier``,
+        ``old_lifecycle_stage``, ``old_monetary`` and ``old_clv_12m``.
+        """
+        company_id = config.company_id.id
+        columns = [column for column, _value in SCORE_COLUMNS]
+        compared = [column for column in columns if column != "churn_score"]
+
+        def listed(alias, names):
+            return SQL(", ").join(SQL("%s.%s", SQL.identifier(alias), SQL.identifier(name))
+                                  for name in names)
+
+        self.env.cr.execute(SQL(
+            """
+            DROP TABLE IF EXISTS customer_rfm_new;
+            CREATE TEMP TABLE customer_rfm_new ON COMMIT DROP AS
+            SELECT COALESCE(new.partner_id, score.partner_id) AS partner_id,
+                   score.id AS score_id, new.partner_id IS NULL AS stale,
+                   %(incoming)s,
+                   %(old)s,
+                   score.monetary AS old_monetary, score.clv_12m AS old_clv_12m
+              FROM (SELECT scored.partner_id AS new_partner_id, %(values)s
+                      FROM customer_rfm_scored scored
+                      LEFT JOIN customer_churn_scored churn
+                        ON churn.partner_id = scored.partner_id) new(partner_id, %(names)s)
+              %(join)s (SELECT * FROM customer_rfm_score WHERE company_id = %(company)s) score
+                ON score.partner_id = new.partner_id
+             WHERE (%(current)s) IS DISTINCT FROM (%(compared)s)
+                OR (score.churn_score IS NULL) <> (new.churn_score IS NULL)
+                OR abs(score.churn_score - new.churn_score) >= %(min_move)s;
+            ANALYZE customer_rfm_new;
+            """,
+            old=SQL(", ").join(
+                SQL("score.%s AS %s", SQL.identifier(column), SQL.identifier(f"old_{column}"))
+                for column, _previous in TRACKED_COLUMNS
+            ),
+            current=listed("score", compared),
+            compared=listed("new", compared),
+            incoming=listed("new", columns),
+            min_move=RESCORE_MIN_MOVE if every_customer else 1,
+            values=SQL(", ").join(SQL(value) for _column, value in SCORE_COLUMNS),
+            names=SQL(", ").join(SQL.identifier(column) for column in columns),
+            join=SQL("FULL JOIN") if every_customer else SQL("LEFT JOIN"),
+            company=company_id,
+        ))
+        pruned = [row[0] for row in self.env.execute_query(SQL(
+            """
+            DELETE FROM customer_rfm_score score
+             USING customer_rfm_new new
+             WHERE new.stale AND score.id = new.score_id
+            RETURNING score.partner_id
+            """
+        ))]
+        self.env.cr.execute(SQL(
+            """
+            UPDATE customer_rfm_score score
+               SET %(updates)s, %(previous)s,
+                   score_date = %(today)s,
+                   segment_changed_date = CASE
+                       WHEN new.old_segment_id IS DISTINCT FROM new.segment_id
+                       THEN %(today)s ELSE score.segment_changed_date END
+              FROM customer_rfm_new new
+             WHERE score.id = new.score_id AND NOT new.stale
+            """,
+            updates=SQL(", ").join(
+                SQL("%s = new.%s", SQL.identifier(column), SQL.identifier(column))
+                for column in columns
+            ),
+            previous=SQL(", ").join(
+                SQL("%(previous)s = CASE WHEN new.%(old)s IS DISTINCT FROM new.%(column)s"
+                    " THEN new.%(old)s ELSE score.%(previous)s END",
+                    previous=SQL.identifier(previous), old=SQL.identifier(f"old_{column}"),
+                    column=SQL.identifier(column))
+                for column, previous in TRACKED_COLUMNS
+            ),
+            today=run.run_date,
+        ))
+        self.env.cr.execute(SQL(
+            """
+            INSERT INTO customer_rfm_score (
+                partner_id, commercial_partner_id, company_id, score_date,
+                segment_changed_date, %(columns)s)
+            SELECT new.partner_id, new.partner_id, %(company)s, %(today)s, %(today)s,
+                   %(values)s
+              FROM customer_rfm_new new
+             WHERE new.score_id IS NULL
+            """,
+            columns=SQL(", ").join(SQL.identifier(column) for column in columns),
+            values=listed("new", columns),
+            company=company_id,
+            today=run.run_date,
+        ))
+        self.invalidate_model()
+        return pruned

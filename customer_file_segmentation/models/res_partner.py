@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from odoo.addons.customer_file.tools.access import check_group
 
@@ -93,6 +94,72 @@ class ResPartner(models.Model):
         partner_ids = self.commercial_partner_id.ids
         for company in self.env.companies:
             self.env["customer.rfm.run"]._run_company(company, mode, partner_ids)
+
+    @api.model
+    def _update_from_scores(self, config, pruned_partner_ids, every_customer):
+        """Mirror each customer's main score (the company where they spend most) on the
+        partners whose scores changed (``customer_rfm_new``, see
+        ``customer.rfm.score._store_scores``), touching only rows whose values change.
+        After a run over every customer, partners left without any score become prospects
+        (customers) or nothing."""
+        moved = SQL(
+            "score_id IS NULL OR (old_segment_id, old_value_tier, old_lifecycle_stage)"
+            " IS DISTINCT FROM (segment_id, value_tier, lifecycle_stage)"
+        )
+        if self.env["customer.rfm.run"].sudo().search_count(
+                [("company_id", "!=", config.company_id.id)], limit=1):
+            # Spending decides the main company: a change of spend may change it.
+            main = SQL(
+                """
+                SELECT DISTINCT ON (score.partner_id)
+                       score.partner_id, score.value_tier, score.segment_id, score.lifecycle_stage
+                  FROM customer_rfm_score score
+                 WHERE score.partner_id IN (
+                       SELECT partner_id FROM customer_rfm_new
+                        WHERE NOT stale AND (%s OR old_monetary IS DISTINCT FROM monetary))
+                 ORDER BY score.partner_id, score.monetary DESC, score.company_id
+                """,
+                moved,
+            )
+        else:
+            # No other company was ever scored: this run's scores are the main ones.
+            main = SQL(
+                "SELECT partner_id, value_tier, segment_id, lifecycle_stage"
+                "  FROM customer_rfm_new WHERE NOT stale AND (%s)",
+                moved,
+            )
+        self.env.cr.execute(SQL(
+            """
+            UPDATE res_partner partner
+               SET value_tier = main.value_tier,
+                   rfm_segment_id = main.segment_id,
+                   lifecycle_stage = main.lifecycle_stage
+              FROM (%s) main
+             WHERE partner.id = main.partner_id
+               AND (partner.value_tier, partner.rfm_segment_id, partner.lifecycle_stage)
+                   IS DISTINCT FROM (main.value_tier, main.segment_id, main.lifecycle_stage)
+            """,
+            main,
+        ))
+        if not every_customer:
+            self.invalidate_model(["value_tier", "rfm_segment_id",
+                                                      "lifecycle_stage"])
+            return
+        self.env.cr.execute(SQL(
+            """
+            UPDATE res_partner partner
+               SET value_tier = NULL, rfm_segment_id = NULL,
+                   lifecycle_stage = CASE WHEN partner.customer_rank > 0 THEN 'prospect' END
+             WHERE (partner.id = ANY(%(pruned)s)
+                    OR (partner.parent_id IS NULL AND partner.customer_rank > 0
+                        AND partner.lifecycle_stage IS NULL))
+               AND NOT EXISTS (SELECT 1 FROM customer_rfm_score score
+                                WHERE score.partner_id = partner.id)
+            """,
+            pruned=pruned_partner_ids,
+        ))
+        self.invalidate_model(["value_tier", "rfm_segment_id",
+                                                  "lifecycle_stage"])
 
     @api.model
     def _refresh_purchase_aggregates(self, partner_ids):

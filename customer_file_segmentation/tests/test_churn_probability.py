@@ -108,11 +108,21 @@ class TestChurnProbability(GeneratedHistoryCase):
             deciles = backtest.decile_ids.filtered(lambda d, code=code: d.method == code)
             self.assertEqual(len(deciles), 10)
             self.assertEqual(sum(deciles.mapped("customer_count")), backtest.customer_count)
-        # The churn rate falls from decile 1 to decile 10 (a few points of noise allowed).
+        self._assert_churn_rate_falls_by_decile(backtest)
+
+    def _assert_churn_rate_falls_by_decile(self, backtest):
+        """The acceptance rule of the backtest: the churn rate falls from decile 1 to
+        decile 10, no decile more than 2 points above the one before it."""
         rates = backtest.score_decile_ids.sorted("decile").mapped("churn_rate")
         for higher, lower in zip(rates, rates[1:], strict=False):
-            self.assertLessEqual(lower, higher + 5, rates)
+            self.assertLessEqual(lower, higher + 2, rates)
         self.assertGreater(rates[0], 2 * rates[-1])
+
+    def test_churn_rate_falls_by_decile_at_another_horizon(self):
+        """The same rule for a backtest that learns and scores a 60-day horizon."""
+        backtest = self._backtest(cutoff_days=150, horizon=60)
+        self.assertIn("Logistic model", backtest.model_used)
+        self._assert_churn_rate_falls_by_decile(backtest)
 
     def test_calibration_table_matches_what_happened(self):
         backtest = self._backtest()

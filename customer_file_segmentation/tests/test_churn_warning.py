@@ -127,6 +127,34 @@ class TestChurnWarning(SegmentationCase):
             self.assertEqual(self._row_version(warning) != row, rewritten, stored)
             self.assertEqual(warning.score, 95 if rewritten else stored)
             self.assertEqual(warning.run_id, later_run if rewritten else first_run)
+            # The reasons' values and contributions were measured for the rewritten one
+            # alone (the run's temporary table lasts until the transaction ends).
+            measured = self.env.execute_query(SQL(
+                "SELECT DISTINCT partner_id FROM customer_churn_fired"))
+            self.assertEqual(measured, [(self.sandra.id,)] if rewritten else [], stored)
+
+    def test_a_small_move_of_the_probability_leaves_the_score_row(self):
+        """The churn score of a customer's score row follows the same rule in runs over
+        every customer; a run over selected customers writes the current one."""
+        self._run()
+        score = self._score(self.sandra)
+        for stored, rewritten in ((93, False), (97, False), (92, True)):
+            self.env.cr.execute(SQL(
+                "UPDATE customer_rfm_score SET churn_score = %s WHERE id = %s", stored, score.id
+            ))
+            self.env.invalidate_all()
+            row = self._row_version(score)
+            self._run("churn")
+            self.env.invalidate_all()
+            self.assertEqual(self._row_version(score) != row, rewritten, stored)
+            self.assertEqual(score.churn_score, 95 if rewritten else stored)
+        self.env.cr.execute(SQL(
+            "UPDATE customer_rfm_score SET churn_score = 94 WHERE id = %s", score.id
+        ))
+        self.env.invalidate_all()
+        self._run("churn", partner_ids=self.sandra.ids)
+        self.env.invalidate_all()
+        self.assertEqual(score.churn_score, 95)
 
     def test_evaluating_a_customer_measures_the_signals_again(self):
         self._run()

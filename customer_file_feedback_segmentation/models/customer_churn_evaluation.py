@@ -1,14 +1,14 @@
 from odoo import api, models
 from odoo.tools import SQL
 
-from odoo.addons.customer_file_segmentation.models.customer_rfm_run import float8
+from odoo.addons.customer_file_segmentation.tools.sql import float8
 
 RECENT_DAYS = 90
 PREVIOUS_DAYS = 365
 
 
-class CustomerChurnWarning(models.Model):
-    _inherit = "customer.churn.warning"
+class CustomerChurnEvaluation(models.AbstractModel):
+    _inherit = "customer.churn.evaluation"
 
     @api.model
     def _churn_signal_queries(self, config, as_of):
