@@ -2,7 +2,7 @@
     "name": "Customer File",
     "summary": "A complete customer file on contacts: profile, purchases, owned products, "
     "service, preferences, interactions, consent and access control",
-    "version": "19.0.1.6.0",
+    "version": "19.0.1.7.0",
     "category": "Sales/CRM",
     "author": "Customer File",
     "license": "LGPL-3",
@@ -32,11 +32,14 @@
         "views/customer_data_request_views.xml",
         "views/customer_retention_policy_views.xml",
         "views/customer_encrypted_field_views.xml",
+        "views/customer_data_quality_config_views.xml",
+        "views/customer_duplicate_suspect_views.xml",
         "views/menus.xml",
         "data/ir_filters_data.xml",
         "data/ir_cron_data.xml",
         "data/customer_encrypted_field_data.xml",
         "data/customer_data_request_data.xml",
+        "data/customer_data_quality_data.xml",
     ],
     "post_init_hook": "post_init_hook",
     "demo": [

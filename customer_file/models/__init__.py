@@ -15,6 +15,10 @@ from . import customer_preference
 from . import customer_interaction
 from . import product_template
 from . import res_partner
+from . import customer_data_quality_config
+from . import customer_completeness_weight
+from . import customer_duplicate_group
+from . import customer_duplicate_suspect
 from . import res_users
 from . import crm_team
 from . import crm_team_member
