@@ -17,6 +17,7 @@ from . import product_template
 from . import res_partner
 from . import customer_data_quality_config
 from . import customer_completeness_weight
+from . import customer_completeness
 from . import customer_duplicate_group
 from . import customer_duplicate_suspect
 from . import res_users

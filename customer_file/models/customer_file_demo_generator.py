@@ -149,7 +149,7 @@ class CustomerFileDemoGenerator(models.AbstractModel):
             copies.append((source, {"name": source.name, "email": source.email.upper()}))
         for source in rnd.sample(list(with_street), min(2, len(with_street))):
             copies.append((source, {"name": source.name, "city": source.city,
-                                    "street": source.street.replace(" ", "  ") + " 3室"}))
+                                    "street": source.street.replace(" ", "  ") + " 东门"}))
         self.env["res.partner"].with_context(customer_file_customer=True).create([
             {"customer_rank": 1, "country_id": source.country_id.id, "lang": source.lang,
              "user_id": source.user_id.id, **values}

@@ -230,9 +230,11 @@ class ResPartner(models.Model):
     # Data quality: completeness, review, the address key duplicate detection compares
 
     completeness = fields.Integer(
-        string="Completeness (%)", readonly=True, copy=False, groups=USER, aggregator="avg",
+        string="Completeness (%)", compute="_compute_completeness",
+        search="_search_completeness", groups=USER,
         help="Share of the weighted fields of the customer file that are filled (the "
-        "weights are in Customer File > Configuration > Data Quality).",
+        "weights are in Customer File > Configuration > Data Quality). Stored in "
+        "customer.completeness, written by the jobs.",
     )
     completeness_missing = fields.Char(
         string="Missing", compute="_compute_completeness_missing", groups=USER,
@@ -258,7 +260,8 @@ class ResPartner(models.Model):
         string="Address Key", compute="_compute_customer_file_address_key", store=True,
         index="trigram", copy=False, groups=USER,
         help="Street, zip and city in lower case: compared by trigram similarity to find "
-        "customers at the same address.",
+        "customers at the same address, and searched (through its trigram index) by the "
+        "customer search's Address.",
     )
 
     _age_range = models.Constraint(
@@ -991,9 +994,9 @@ class ResPartner(models.Model):
     @api.model
     def _recompute_completeness(self, partner_ids=None, companies=None):
         """Write the completeness of these partners (every partner when ``None``) of these
-        companies (all when ``None``): one UPDATE per company, rows whose value is unchanged
-        are not written. A partner without company is measured by the first company's
-        weights."""
+        companies (all when ``None``) to customer.completeness: one statement per company,
+        scores that do not change are not written. A partner without company is measured
+        by the first company's weights."""
         self.env.flush_all()
         main = self.env["customer.data.quality.config"]._main_company_id()
         weights = self._completeness_weights()
@@ -1012,15 +1015,36 @@ class ResPartner(models.Model):
             )
             self.env.cr.execute(SQL(
                 """
-                UPDATE res_partner p SET completeness = %(score)s
+                INSERT INTO customer_completeness AS completeness (partner_id, score)
+                SELECT p.id, %(score)s FROM res_partner p
                  WHERE COALESCE(p.company_id, %(main)s) = %(company)s %(scope)s
-                   AND p.completeness IS DISTINCT FROM %(score)s
+                ON CONFLICT (partner_id) DO UPDATE SET score = EXCLUDED.score
+                 WHERE completeness.score IS DISTINCT FROM EXCLUDED.score
                 """,
                 score=score, main=main, company=company_id,
                 scope=SQL("AND p.id = ANY(%s)", list(partner_ids))
                 if partner_ids is not None else SQL(),
             ))
         self.invalidate_model(["completeness", "completeness_missing"])
+
+    def _compute_completeness(self):
+        ids = [pid for pid in self.ids if pid]
+        scores = dict(self.env.execute_query(SQL(
+            "SELECT partner_id, score FROM customer_completeness WHERE partner_id = ANY(%s)",
+            ids,
+        ))) if ids else {}
+        for partner in self:
+            partner.completeness = scores.get(partner.id) or 0
+
+    def _search_completeness(self, operator, value):
+        # The domain a search method returns is not checked against field groups: check here.
+        self._check_field_access(self._fields["completeness"], "read")
+        if operator not in ("<", "<=", ">", ">=") or not isinstance(value, (int, float)):
+            return NotImplemented
+        return [("id", "in", SQL(
+            "SELECT partner_id FROM customer_completeness WHERE score %s %s",
+            SQL(operator), value,
+        ))]
 
     @api.depends_context("company")
     def _compute_completeness_missing(self):

@@ -67,7 +67,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
             dst=dst_partner.id, merged=merged.ids, src=src_partners.ids,
         ))
         self.env["customer.contact.point"].invalidate_model(["is_primary"])
-        self._merge_duplicate_suspects(src_partners, dst_partner)
+        self._merge_data_quality(src_partners, dst_partner)
         result = super()._update_foreign_keys(src_partners, dst_partner)
         # The rows moved in SQL keep the commercial partner of their former contact: the ORM
         # recomputes it on everything that now belongs to the destination.
@@ -76,10 +76,11 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         self.env["res.partner"]._recompute_purchase_history(concerned)
         return result
 
-    def _merge_duplicate_suspects(self, src_partners, dst_partner):
+    def _merge_data_quality(self, src_partners, dst_partner):
         """Suspicions between the merged customers are settled; a merged customer's
         "Not a duplicate" with an outsider now holds for the kept customer; its open
-        suspicions with outsiders go (the next detection finds the kept one's)."""
+        suspicions with outsiders go (the next detection finds the kept one's). Their
+        completeness goes too (the kept customer's is measured again once merged)."""
         merged = (src_partners | dst_partner).ids
         self.env.cr.execute(SQL(
             """
@@ -105,6 +106,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
              WHERE partner_a_id = ANY(%(src)s) OR partner_b_id = ANY(%(src)s)
                 OR (partner_a_id = ANY(%(merged)s) AND partner_b_id = ANY(%(merged)s));
             DELETE FROM customer_duplicate_group_partner_rel WHERE partner_id = ANY(%(src)s);
+            DELETE FROM customer_completeness WHERE partner_id = ANY(%(src)s);
             """,
             dst=dst_partner.id, src=src_partners.ids, merged=merged,
         ))
