@@ -57,7 +57,7 @@ class CustomerDataQualityConfig(models.Model):
         help="Trigram similarity (0 to 1) from which two customers' names count as similar.",
     )
     duplicate_address_similarity = fields.Float(
-        string="Similar Addresses From", default=0.6, digits=(3, 2),
+        string="Similar Addresses From", default=0.7, digits=(3, 2),
         help="Trigram similarity (0 to 1) from which two customers' addresses count as "
         "similar. Customers with similar names and similar addresses are suspected.",
     )
