@@ -34,4 +34,5 @@ from . import customer_data_request
 from . import customer_retention_policy
 from . import ir_actions_report
 from . import mail_render_mixin
+from . import mail_activity
 from . import customer_encrypted_field

@@ -1152,7 +1152,7 @@ class ResPartner(models.Model):
             "last_review_user_id": self.env.uid,
         })
         activity_type = self.env.ref("customer_file.mail_activity_type_customer_review")
-        self.env["mail.activity"].sudo().search([
+        self.env["mail.activity"].sudo().with_context(customer_file_reviewing=True).search([
             ("res_model", "=", "res.partner"), ("res_id", "in", self.ids),
             ("activity_type_id", "=", activity_type.id),
         ]).action_feedback(feedback=self.env._("Reviewed by %s", self.env.user.name))

@@ -101,3 +101,12 @@ class TestReview(TransactionCase):
         found = self.env["res.partner"].with_user(self.owner).search(action["domain"])
         self.assertEqual(found, self.high)
         self.assertIn("(1)", action["name"])
+
+    def test_marking_the_activity_done_reviews_the_customer(self):
+        self.env["res.partner"]._cron_schedule_reviews()
+        activity = self._review_activities(self.high)
+        activity.with_user(self.owner).action_feedback(feedback="Called, all up to date")
+        self.assertEqual(self.high.last_review_date, self.today)
+        self.assertEqual(self.high.last_review_user_id, self.owner)
+        self.high.invalidate_recordset(["review_overdue"])
+        self.assertFalse(self.high.review_overdue)
