@@ -15,6 +15,11 @@ from . import customer_preference
 from . import customer_interaction
 from . import product_template
 from . import res_partner
+from . import customer_data_quality_config
+from . import customer_completeness_weight
+from . import customer_completeness
+from . import customer_duplicate_group
+from . import customer_duplicate_suspect
 from . import res_users
 from . import crm_team
 from . import crm_team_member
@@ -29,6 +34,7 @@ from . import customer_data_request
 from . import customer_retention_policy
 from . import ir_actions_report
 from . import mail_render_mixin
+from . import mail_activity
 from . import customer_encrypted_field
 from . import customer_import_mapping
 from . import customer_import_template

@@ -35,6 +35,7 @@ class CustomerFileDemoGenerator(models.AbstractModel):
         self._generate_interactions(rnd, partners, salespeople, today)
         self._generate_preferences(rnd, partners)
         self._generate_privacy(rnd, partners, today)
+        self._generate_data_quality(random.Random(seed + 1), partners, today)
         return partners
 
     def _generate_catalogue(self):
@@ -109,6 +110,53 @@ class CustomerFileDemoGenerator(models.AbstractModel):
         })
         correction.with_user(officer).action_done()
         Request._cron_schedule_overdue_activities()
+
+    def _generate_data_quality(self, rnd, partners, today):
+        """Files of uneven quality: most Chinese customers get a mobile number and half of
+        them a street; some were reviewed long ago (overdue), some lately; a few customers
+        exist twice (the same mobile under another name, the same email in capitals, the
+        same name at the same street written differently). The detection and review jobs
+        run. The copies are not among the partners returned."""
+        china = self.env.ref("base.cn")
+        people = partners.filtered(lambda partner: not partner.is_company)
+        chinese = people.filtered(lambda partner: partner.country_id == china)
+        for partner in chinese:
+            values = {}
+            if rnd.random() < 0.7:
+                values["phone"] = demo_data.chinese_mobile(rnd)
+            if rnd.random() < 0.5:
+                values["street"] = f"{rnd.randint(1, 999)}号 {rnd.choice(demo_data.STREETS)}"
+            if values:
+                partner.write(values)
+        for partner in people:
+            roll = rnd.random()
+            if roll < 0.2:
+                months = rnd.randint(13, 30)
+            elif roll < 0.5:
+                months = rnd.randint(0, 10)
+            else:
+                continue
+            partner.sudo().write({
+                "last_review_date": fields.Date.subtract(today, months=months),
+                "last_review_user_id": partner.user_id.id,
+            })
+        with_phone = chinese.filtered("phone")
+        with_street = chinese.filtered("street")
+        copies = []
+        for source in rnd.sample(list(with_phone), min(2, len(with_phone))):
+            copies.append((source, {"name": f"{source.name} (WeChat)", "phone": source.phone}))
+        for source in rnd.sample(list(people), min(2, len(people))):
+            copies.append((source, {"name": source.name, "email": source.email.upper()}))
+        for source in rnd.sample(list(with_street), min(2, len(with_street))):
+            copies.append((source, {"name": source.name, "city": source.city,
+                                    "street": source.street.replace(" ", "  ") + " 东门"}))
+        self.env["res.partner"].with_context(customer_file_customer=True).create([
+            {"customer_rank": 1, "country_id": source.country_id.id, "lang": source.lang,
+             "user_id": source.user_id.id, **values}
+            for source, values in copies
+        ])
+        self.env["customer.duplicate.suspect"]._detect()
+        self.env["res.partner"]._cron_schedule_reviews()
 
     def _generate_privacy_officer(self):
         """The person who answers data-subject requests and reads the access log."""

@@ -2,14 +2,15 @@ import re
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo import api, fields, models, tools
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.orm.models import parse_read_group_spec
 from odoo.tools import SQL
 
 from ..tools import masking
 from ..tools.access import check_group
+from ..tools.data_quality import ADDRESS_FIELDS, CUSTOMER_SQL, DEFAULT_REVIEW_MONTHS, address_key
 from ..tools.encryption import EncryptedChar, Keyring
 from ..tools.job_fields import check_job_fields
 
@@ -224,6 +225,43 @@ class ResPartner(models.Model):
     customer_file_erased_date = fields.Datetime(
         string="Personal Data Erased", readonly=True, copy=False, groups=USER,
         help="When a data-subject erasure or a retention policy anonymized this customer.",
+    )
+
+    # Data quality: completeness, review, the address key duplicate detection compares
+
+    completeness = fields.Integer(
+        string="Completeness (%)", compute="_compute_completeness",
+        search="_search_completeness", groups=USER,
+        help="Share of the weighted fields of the customer file that are filled (the "
+        "weights are in Customer File > Configuration > Data Quality). Stored in "
+        "customer.completeness, written by the jobs.",
+    )
+    completeness_missing = fields.Char(
+        string="Missing", compute="_compute_completeness_missing", groups=USER,
+        help="The weighted fields still empty, the heaviest first.",
+    )
+    last_review_date = fields.Date(
+        string="Last Reviewed On", readonly=True, copy=False, groups=USER, tracking=True,
+    )
+    last_review_user_id = fields.Many2one(
+        "res.users", string="Last Reviewed By", readonly=True, copy=False, groups=USER,
+    )
+    next_review_date = fields.Date(
+        string="Next Review", compute="_compute_next_review_date",
+        search="_search_next_review_date", groups=USER,
+        help="The last review (or the creation of the file) plus the review interval of the "
+        "customer's value tier.",
+    )
+    review_overdue = fields.Boolean(
+        compute="_compute_next_review_date",
+        search="_search_review_overdue", groups=USER,
+    )
+    customer_file_address_key = fields.Char(
+        string="Address Key", compute="_compute_customer_file_address_key", store=True,
+        index="trigram", copy=False, groups=USER,
+        help="Street, zip and city in lower case: compared by trigram similarity to find "
+        "customers at the same address, and searched (through its trigram index) by the "
+        "customer search's Address.",
     )
 
     _age_range = models.Constraint(
@@ -562,6 +600,8 @@ class ResPartner(models.Model):
             "age", "age_band", "first_purchase_date", "last_purchase_date",
             "purchase_order_count", "lifetime_spend", "spend_12m", "average_order_value",
             "favourite_category_ids", "value_tier", "customer_file_erased_date",
+            "completeness", "last_review_date", "last_review_user_id",
+            "customer_file_address_key",
         }
 
     @api.model_create_multi
@@ -571,19 +611,24 @@ class ResPartner(models.Model):
         partners = super().create(vals_list)
         if self.env.context.get("customer_file_customer"):
             partners._assign_customer_codes()
+        if self._completeness_weights():
+            self._recompute_completeness(partners.ids)
         return partners
 
     def write(self, vals):
         check_job_fields(self, [vals], self._job_fields())
         masking.check_not_masked(self.env, self, [vals], MASKED_FIELDS)
         if "parent_id" not in vals:
-            return super().write(vals)
-        # A contact changing company takes its purchases from one company's totals to another's.
-        before = set(self.commercial_partner_id.ids)
-        result = super().write(vals)
-        self._recompute_purchase_history(
-            before | set(self.commercial_partner_id.ids) | set(self.ids)
-        )
+            result = super().write(vals)
+        else:
+            # A contact changing company takes its purchases from one company's totals to
+            # another's.
+            before = set(self.commercial_partner_id.ids)
+            result = super().write(vals)
+            self._recompute_purchase_history(
+                before | set(self.commercial_partner_id.ids) | set(self.ids)
+            )
+        self._recompute_completeness_on_write(vals)
         return result
 
     def _assign_customer_codes(self, buyers_only=False):
@@ -902,3 +947,301 @@ class ResPartner(models.Model):
              if partner_id in customer_ids else display_name)
             for partner_id, display_name in result
         ]
+
+    # Data quality (customer_file/tools/data_quality.py; the settings are
+    # customer.data.quality.config, the duplicate suspects customer.duplicate.suspect)
+
+    @api.depends(*ADDRESS_FIELDS)
+    def _compute_customer_file_address_key(self):
+        for partner in self:
+            partner.customer_file_address_key = address_key(
+                *(partner[fname] for fname in ADDRESS_FIELDS)
+            )
+
+    # Completeness
+
+    @api.model
+    @tools.ormcache()
+    def _completeness_weights(self):
+        """{company id: ((field name, weight), ...)} of every company's settings."""
+        weights = {}
+        for line in self.env["customer.completeness.weight"].sudo().search([]):
+            weights.setdefault(line.company_id.id, []).append((line.field_id.name, line.weight))
+        return {company: tuple(lines) for company, lines in weights.items()}
+
+    @api.model
+    def _completeness_filled_sql(self, fname, alias="p"):
+        """SQL telling whether the field ``fname`` of the partner ``alias`` is filled."""
+        field = self._fields.get(fname)
+        if not field or not field.store:
+            return SQL("FALSE")
+        if field.type == "many2many":
+            return SQL("EXISTS (SELECT 1 FROM %s rel WHERE rel.%s = %s.id)",
+                       SQL.identifier(field.relation), SQL.identifier(field.column1),
+                       SQL.identifier(alias))
+        if field.type == "one2many":
+            comodel = self.env[field.comodel_name]
+            return SQL("EXISTS (SELECT 1 FROM %s line WHERE line.%s = %s.id)",
+                       SQL.identifier(comodel._table), SQL.identifier(field.inverse_name),
+                       SQL.identifier(alias))
+        column = SQL.identifier(alias, fname)
+        if field.type in ("char", "text", "html") and not field.translate:
+            return SQL("NULLIF(BTRIM(%s), '') IS NOT NULL", column)
+        if field.type in ("integer", "float", "monetary"):
+            return SQL("COALESCE(%s, 0) <> 0", column)
+        return SQL("%s IS NOT NULL", column)
+
+    @api.model
+    def _recompute_completeness(self, partner_ids=None, companies=None):
+        """Write the completeness of these partners (every partner when ``None``) of these
+        companies (all when ``None``) to customer.completeness: one statement per company,
+        scores that do not change are not written. A partner without company is measured
+        by the first company's weights."""
+        self.env.flush_all()
+        main = self.env["customer.data.quality.config"]._main_company_id()
+        weights = self._completeness_weights()
+        company_ids = companies.ids if companies is not None else list(weights)
+        for company_id in company_ids:
+            lines = weights.get(company_id, ())
+            total = sum(weight for _fname, weight in lines)
+            score = SQL("NULL::int") if not total else SQL(
+                "ROUND(100.0 * (%s) / %s)::int",
+                SQL(" + ").join(
+                    SQL("(CASE WHEN %s THEN %s ELSE 0 END)",
+                        self._completeness_filled_sql(fname), weight)
+                    for fname, weight in lines
+                ),
+                total,
+            )
+            self.env.cr.execute(SQL(
+                """
+                INSERT INTO customer_completeness AS completeness (partner_id, score)
+                SELECT p.id, %(score)s FROM res_partner p
+                 WHERE COALESCE(p.company_id, %(main)s) = %(company)s %(scope)s
+                ON CONFLICT (partner_id) DO UPDATE SET score = EXCLUDED.score
+                 WHERE completeness.score IS DISTINCT FROM EXCLUDED.score
+                """,
+                score=score, main=main, company=company_id,
+                scope=SQL("AND p.id = ANY(%s)", list(partner_ids))
+                if partner_ids is not None else SQL(),
+            ))
+        self.invalidate_model(["completeness", "completeness_missing"])
+
+    def _compute_completeness(self):
+        ids = [pid for pid in self.ids if pid]
+        scores = dict(self.env.execute_query(SQL(
+            "SELECT partner_id, score FROM customer_completeness WHERE partner_id = ANY(%s)",
+            ids,
+        ))) if ids else {}
+        for partner in self:
+            partner.completeness = scores.get(partner.id) or 0
+
+    def _search_completeness(self, operator, value):
+        # The domain a search method returns is not checked against field groups: check here.
+        self._check_field_access(self._fields["completeness"], "read")
+        if operator not in ("<", "<=", ">", ">=") or not isinstance(value, (int, float)):
+            return NotImplemented
+        return [("id", "in", SQL(
+            "SELECT partner_id FROM customer_completeness WHERE score %s %s",
+            SQL(operator), value,
+        ))]
+
+    @api.depends_context("company")
+    def _compute_completeness_missing(self):
+        main = self.env["customer.data.quality.config"]._main_company_id()
+        weights = self._completeness_weights()
+        for partner, plain in zip(self, self.sudo(), strict=True):
+            lines = sorted(weights.get(plain.company_id.id or main, ()), key=lambda line: -line[1])
+            missing = [
+                self._fields[fname]._description_string(self.env)
+                for fname, _weight in lines
+                if fname in self._fields and not plain[fname]
+            ]
+            partner.completeness_missing = ", ".join(missing) or False
+
+    def _recompute_completeness_on_write(self, vals):
+        """A write that changes a weighed field (or the company) measures the partners
+        again."""
+        watched = {fname for lines in self._completeness_weights().values()
+                   for fname, _weight in lines} | {"company_id"}
+        if watched.intersection(vals):
+            self._recompute_completeness(self.ids)
+
+    @api.model
+    def _cron_recompute_completeness(self):
+        """Daily: what changed outside a customer's form (a contact point added on its own,
+        a tag set in SQL) is measured again; unchanged rows are not written."""
+        self._recompute_completeness()
+
+    # Review
+
+    @api.model
+    def _review_due_query(self, condition):
+        """SELECT id, due: the next review date of the partners ``p`` matching ``condition``
+        (SQL): their last review, else the creation of their file, plus the review interval
+        of their value tier in their company's settings."""
+        self.env["customer.data.quality.config"].flush_model()
+        self.flush_model(["last_review_date", "create_date", "value_tier", "company_id",
+                          "active", "parent_id", "customer_rank", "customer_code"])
+        defaults = DEFAULT_REVIEW_MONTHS
+        return SQL(
+            """
+            SELECT p.id,
+                   (COALESCE(p.last_review_date, p.create_date::date) + make_interval(months =>
+                       CASE p.value_tier
+                           WHEN 'high' THEN COALESCE(c.review_months_high, %(high)s)
+                           WHEN 'medium' THEN COALESCE(c.review_months_medium, %(medium)s)
+                           WHEN 'low' THEN COALESCE(c.review_months_low, %(low)s)
+                           ELSE COALESCE(c.review_months_default, %(default)s)
+                       END))::date AS due
+              FROM res_partner p
+              LEFT JOIN customer_data_quality_config c
+                     ON c.company_id = COALESCE(p.company_id, %(main)s)
+             WHERE %(condition)s
+            """,
+            high=defaults["high"], medium=defaults["medium"], low=defaults["low"],
+            default=defaults["default"], condition=condition,
+            main=self.env["customer.data.quality.config"]._main_company_id(),
+        )
+
+    @api.depends_context("company")
+    def _compute_next_review_date(self):
+        ids = [pid for pid in self.ids if pid]
+        due = dict(self.env.execute_query(
+            self._review_due_query(SQL("p.id = ANY(%s)", ids))
+        )) if ids else {}
+        today = fields.Date.context_today(self)
+        for partner in self:
+            partner.next_review_date = due.get(partner.id, False)
+            partner.review_overdue = bool(partner.id in due and due[partner.id] < today
+                                          and partner.sudo()._is_reviewed_customer())
+
+    def _is_reviewed_customer(self):
+        self.ensure_one()
+        return bool(self.active and not self.parent_id
+                    and (self.customer_rank > 0 or self.customer_code))
+
+    def _search_next_review_date(self, operator, value):
+        self._check_field_access(self._fields["next_review_date"], "read")
+        if operator not in ("<", "<=", ">", ">=") or not value:
+            return NotImplemented
+        return [("id", "in", SQL(
+            "SELECT id FROM (%s) due WHERE due %s %s",
+            self._review_due_query(SQL("TRUE")), SQL(operator), fields.Date.to_date(value),
+        ))]
+
+    def _search_review_overdue(self, operator, value):
+        self._check_field_access(self._fields["review_overdue"], "read")
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        overdue = SQL(
+            "SELECT id FROM (%s) due WHERE due < %s",
+            self._review_due_query(SQL(CUSTOMER_SQL.format(p="p"))),
+            fields.Date.context_today(self),
+        )
+        positive = (operator == "in") == (True in value)
+        return [("id", "in" if positive else "not in", overdue)]
+
+    def action_mark_reviewed(self):
+        """The salesperson checked the customer's file: it is reviewed today by them, and
+        the open review activities are done."""
+        check_group(self.env, USER)
+        self.check_access("write")
+        self.sudo().write({
+            "last_review_date": fields.Date.context_today(self),
+            "last_review_user_id": self.env.uid,
+        })
+        activity_type = self.env.ref("customer_file.mail_activity_type_customer_review")
+        self.env["mail.activity"].sudo().with_context(customer_file_reviewing=True).search([
+            ("res_model", "=", "res.partner"), ("res_id", "in", self.ids),
+            ("activity_type_id", "=", activity_type.id),
+        ]).action_feedback(feedback=self.env._("Reviewed by %s", self.env.user.name))
+        return True
+
+    @api.model
+    def _cron_schedule_reviews(self):
+        """Daily: one review activity for the salesperson of each overdue customer that has
+        none open, selected in one query per company (at most the company's daily number,
+        the longest overdue first)."""
+        activity_type = self.env.ref("customer_file.mail_activity_type_customer_review")
+        today = fields.Date.context_today(self)
+        Config = self.env["customer.data.quality.config"]
+        main = Config._main_company_id()
+        self.env.flush_all()
+        vals_list = []
+        for company in self.env["res.company"].sudo().search([]):
+            limit = Config._for_company(company).review_activity_limit
+            if not limit:
+                continue
+            rows = self.env.execute_query(SQL(
+                """
+                SELECT due.id, p.user_id, due.due
+                  FROM (%(due)s) due
+                  JOIN res_partner p ON p.id = due.id
+                  JOIN res_users owner ON owner.id = p.user_id AND owner.active
+                   AND NOT owner.share
+                 WHERE due.due < %(today)s
+                   AND NOT EXISTS (
+                       SELECT 1 FROM mail_activity activity
+                        WHERE activity.res_model = 'res.partner'
+                          AND activity.res_id = p.id
+                          AND activity.activity_type_id = %(type)s
+                          AND activity.active)
+                 ORDER BY due.due, due.id
+                 LIMIT %(limit)s
+                """,
+                due=self._review_due_query(SQL(
+                    "%s AND COALESCE(p.company_id, %s) = %s",
+                    SQL(CUSTOMER_SQL.format(p="p")), main, company.id,
+                )),
+                today=today, type=activity_type.id, limit=limit,
+            ))
+            model_id = self.env["ir.model"]._get_id("res.partner")
+            vals_list += [{
+                "res_model_id": model_id,
+                "res_id": partner_id,
+                "activity_type_id": activity_type.id,
+                "user_id": user_id,
+                "date_deadline": today,
+                "summary": self.env._("Review the customer file (due %s)",
+                                      fields.Date.to_string(due)),
+            } for partner_id, user_id, due in rows]
+        return self.env["mail.activity"].sudo().with_context(
+            mail_activity_quick_update=True
+        ).create(vals_list)
+
+    # The Data Quality menu
+
+    @api.model
+    def _action_data_quality(self, kind):
+        """The customers of a Data Quality entry ("incomplete" or "overdue"), their number
+        (among the customers the user sees) in the title."""
+        check_group(self.env, USER)
+        customers = Domain([("parent_id", "=", False), "|", ("customer_rank", ">", 0),
+                            ("customer_code", "!=", False)])
+        if kind == "incomplete":
+            threshold = self.env["customer.data.quality.config"]._for_company(
+                self.env.company
+            ).completeness_threshold
+            domain = customers & Domain("completeness", "<", threshold)
+            name = self.env._("Incomplete Customers (%(count)s below %(threshold)s%%)",
+                              count=self.search_count(domain), threshold=threshold)
+        elif kind == "overdue":
+            domain = customers & Domain("review_overdue", "=", True)
+            name = self.env._("Overdue Reviews (%s)", self.search_count(domain))
+        else:
+            raise UserError(self.env._("Unknown data quality list: %s", kind))
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "customer_file.action_customer_file_customers"
+        )
+        list_view = self.env.ref("customer_file.res_partner_view_list_customer_file")
+        kanban_view = self.env.ref("customer_file.res_partner_view_kanban_customer_file")
+        context = {"res_partner_search_mode": "customer", "customer_file_customer": True}
+        action.update({
+            "name": name,
+            "domain": list(domain),
+            "views": [(list_view.id, "list"), (kanban_view.id, "kanban"), (False, "form")],
+            "view_mode": "list,kanban,form",
+            "context": context,
+        })
+        return action

@@ -128,6 +128,10 @@ CATALOGUE = [
 ]
 
 
+STREETS = ["南京东路", "淮海中路", "中山路", "人民路", "解放路", "和平街", "长安街", "建国路",
+           "新华街", "文化路"]
+
+
 def person_name(rnd):
     """A Chinese name (70%) or an English one."""
     if rnd.random() < 0.7:
