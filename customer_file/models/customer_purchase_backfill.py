@@ -147,8 +147,9 @@ class CustomerPurchaseBackfill(models.Model):
             method = available[self.current_source][2]
             low = self.last_id
             high = low + batch_size
-            added = method(low, high)  # the lines and their daily summary rows
+            added = method(low, high)
             Line.invalidate_model()
+            self.env["customer.purchase.day"]._append_lines([row[0] for row in added])
             affected = {pid for row in added for pid in row[1:3]}
             self.env["res.partner"]._refresh_purchase_aggregates(affected)
             values = {"last_id": high, "lines_added": self.lines_added + len(added),

@@ -1,8 +1,6 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .customer_purchase_day import KEY as DAY_KEY
-
 
 class CustomerPurchaseLine(models.Model):
     """One line of a customer's purchase history, whatever system it came from.
@@ -284,84 +282,40 @@ class CustomerPurchaseLine(models.Model):
         removed = self.env.execute_query(SQL(
             "%s RETURNING commercial_partner_id, partner_id, company_id, date", delete_query
         ))
-        added = self._insert_lines(select_query, extra_columns, append=not removed)
+        added = self._insert_lines(select_query, extra_columns)
         self.invalidate_model()
+        Day = self.env["customer.purchase.day"]
         if removed:
-            self.env["customer.purchase.day"]._recompute_days(
-                {tuple(row) for row in removed} | {tuple(row[1:]) for row in added}
-            )
+            Day._recompute_days({tuple(row) for row in removed} | {tuple(row[1:]) for row in added})
+        else:
+            Day._append_lines([row[0] for row in added])
         affected = {partner_id for row in removed for partner_id in row[:2]}
         affected |= {partner_id for row in added for partner_id in row[1:3]}
         self.env["res.partner"]._refresh_purchase_aggregates(affected)
 
-    def _insert_lines(self, select_query, extra_columns=None, append=True):
-        """Insert the lines ``select_query`` gives, except those already in the history,
-        and (``append``) add them to the daily summary in the same statement, as
-        ``customer.purchase.day._append_lines`` does: the summary part of the statement
-        sees the history as it was before it, so a document counts once per key unless
-        another of its lines of that key was already there. One statement, one pass over
-        the new lines, one look-up per new document.
+    def _insert_lines(self, select_query, extra_columns=None):
+        """Insert the lines ``select_query`` gives, except those already in the history.
 
         Returns (id, commercial_partner_id, partner_id, company_id, date) of the new lines.
         """
-        insert = SQL(
+        return self.env.execute_query(SQL(
             """
             INSERT INTO customer_purchase_line (%(columns)s%(extra)s)
             %(select)s
             ON CONFLICT (source, external_ref) DO NOTHING
+            RETURNING id, commercial_partner_id, partner_id, company_id, date
             """,
             columns=self._sql_insert_columns(),
             extra=SQL(", %s", extra_columns) if extra_columns else SQL(),
             select=select_query,
-        )
-        if not append:
-            return self.env.execute_query(SQL(
-                "%s RETURNING id, commercial_partner_id, partner_id, company_id, date", insert
-            ))
-        rows = self.env.execute_query(SQL(
-            """
-            WITH added AS (
-                %(insert)s
-                RETURNING id, commercial_partner_id, partner_id, company_id, date, source,
-                          COALESCE(is_refund, FALSE) AS is_refund, document_ref, amount
-            ), documents AS (
-                SELECT partner_id, commercial_partner_id, company_id, date, source, is_refund,
-                       document_ref, SUM(amount) AS amount
-                  FROM added
-                 GROUP BY partner_id, commercial_partner_id, company_id, date, source,
-                          is_refund, document_ref
-            ), appended AS (
-                INSERT INTO customer_purchase_day (%(key)s, document_count, amount)
-                SELECT partner_id, commercial_partner_id, company_id, date, source, is_refund,
-                       COUNT(*) FILTER (WHERE NOT EXISTS (
-                           SELECT 1 FROM customer_purchase_line known
-                            WHERE known.document_ref = documents.document_ref
-                              AND known.partner_id = documents.partner_id
-                              AND known.company_id = documents.company_id
-                              AND known.date = documents.date
-                              AND known.source = documents.source
-                              AND COALESCE(known.is_refund, FALSE) = documents.is_refund
-                       )),
-                       COALESCE(SUM(amount), 0)
-                  FROM documents
-                 GROUP BY partner_id, commercial_partner_id, company_id, date, source,
-                          is_refund
-            )
-            SELECT id, commercial_partner_id, partner_id, company_id, date FROM added
-            """,
-            insert=insert,
-            key=SQL(DAY_KEY),
         ))
-        self.env["customer.purchase.day"].invalidate_model()
-        return rows
 
     @api.model
     def _backfill_sources(self):
         """The sources the backfill reads: {name: (table it walks by id, label, method)}.
 
         ``method(low, high)`` inserts the missing history lines of the source rows with
-        ``low <= id < high``, appends them to the daily summary and returns (id, ...) of
-        the new lines (``_insert_lines`` does both).
+        ``low <= id < high`` and returns (id, ...) of the new lines (see ``_insert_lines``).
         Bridges (POS) add theirs.
         """
         return {
