@@ -17,11 +17,11 @@ class CustomerPurchaseBackfill(models.Model):
     The run walks each source's line table by id ranges of ``batch_size`` ids: one
     ``INSERT ... SELECT ... ON CONFLICT (source, external_ref) DO NOTHING`` per range, so
     lines already in the history are left as they are (a second run adds nothing), then
-    the daily summary gets the new lines by delta, new buyers their customer code and the
-    buyers of the range their favourite categories. The job (``_cron_run``) commits after
-    each range and records where it is, so it resumes where it stopped after an
-    interruption, and no transaction lasts longer than one range. At the end the summary's
-    rows are compacted.
+    the daily summary gets the new lines by delta and new buyers their customer code. The
+    job (``_cron_run``) commits after each range and records where it is, so it resumes
+    where it stopped after an interruption, and no transaction lasts longer than one range.
+    At the end the summary's rows are compacted and the favourite categories of the
+    customers who got lines during the run recomputed.
     """
 
     _name = "customer.purchase.backfill"
@@ -154,7 +154,6 @@ class CustomerPurchaseBackfill(models.Model):
                 self.env["customer.purchase.day"]._append_lines([row[0] for row in added])
                 affected = {pid for row in added for pid in row[1:3]}
                 self.env["res.partner"]._refresh_purchase_aggregates(affected)
-                self.env["res.partner"]._refresh_favourite_categories(affected)
             values = {"last_id": high, "lines_added": self.lines_added + len(added),
                       "batch_count": self.batch_count + 1}
             self.write(values)
@@ -181,10 +180,17 @@ class CustomerPurchaseBackfill(models.Model):
                     "max_id": high or 0})
 
     def _finish(self):
-        """Compact the daily summary. (The favourite categories of the customers who got
-        lines were recomputed with each batch, those of customers who lost lines with the
-        purge: the run costs what it adds, not what the history already holds.)"""
+        """Compact the daily summary, recompute the favourite categories of the customers
+        who got lines since the run started (those who lost lines with the purge were
+        recomputed then). Once at the end: each batch's customers have few lines but
+        their look-up costs a pass over a large history, as it does once here."""
         self.env["customer.purchase.day"]._compact()
+        buyers = [row[0] for row in self.env.execute_query(SQL(
+            "SELECT DISTINCT unnest(ARRAY[commercial_partner_id, partner_id])"
+            "  FROM customer_purchase_line WHERE write_date >= %s",
+            self.create_date,
+        ))]
+        self.env["res.partner"]._refresh_favourite_categories(buyers)
         self.write({"state": "done", "date_done": fields.Datetime.now()})
         _logger.info("Purchase history rebuild %s: %s lines added, %s removed",
                      self.id, self.lines_added, self.lines_removed)

@@ -183,7 +183,8 @@ class TestPurchaseSources(TestSaleCommon):
         self.assertEqual(run.lines_added, 3)
         self.assertEqual(self._summary(), summary)
         self.assertEqual(self._totals(self.customer), (1, 800.0))
-        # The batches recompute the favourite categories of the customers they add lines to.
+        # The end of the run recomputes the favourite categories of the customers it added
+        # lines to.
         self.assertEqual(self.customer.favourite_category_ids, self.phone.categ_id)
 
     def test_rebuild_is_for_managers_and_shows_its_progress(self):
