@@ -783,36 +783,18 @@ class ResPartner(models.Model):
                         line[index] = MASKED_FIELDS[fname](line[index])
         return lines
 
-    def _purchase_total_to_sql(self, alias, field_name, query):
-        """The total ``field_name`` of the current company of the partner ``alias``, read
-        from the daily summary in one join (customers who never bought: no date, zero
-        amounts)."""
-        self._check_field_access(self._fields[field_name], "read")
-        totals = query.make_alias(alias, f"purchase_{field_name}")
-        query.add_join("LEFT JOIN", totals, SQL("(%s)", self._purchase_total_values(
-            field_name
-        )), SQL("%s = %s", SQL.identifier(totals, "owner_id"), SQL.identifier(alias, "id")))
-        value = SQL.identifier(totals, "value")
-        if self._fields[field_name].type != "date":
-            value = SQL("COALESCE(%s, 0)", value)
-        return value
-
-    def _field_to_sql(self, alias, field_expr, query=None):
-        # Grouped lists sum the totals of the current company (read_group aggregates) in
-        # its currency. Not the average order value: a sum or mean of averages is no
-        # group's average.
-        if query is not None and field_expr in PURCHASE_TOTAL_SQL \
-                and field_expr != "average_order_value":
-            return self._purchase_total_to_sql(alias, field_expr, query)
-        if field_expr == "purchase_currency_id":
-            self._check_field_access(self._fields[field_expr], "read")
-            return SQL("%s", self.env.company.currency_id.id)
-        return super()._field_to_sql(alias, field_expr, query)
-
     def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
         if field_name in PURCHASE_TOTAL_SQL:
-            # Lists sort customers by their totals of the current company.
-            value = self._purchase_total_to_sql(alias, field_name, query)
+            # Lists sort customers by their totals of the current company, read from the
+            # daily summary in one join (customers who never bought: no date, zero amounts).
+            self._check_field_access(self._fields[field_name], "read")
+            totals = query.make_alias(alias, f"purchase_{field_name}")
+            query.add_join("LEFT JOIN", totals, SQL("(%s)", self._purchase_total_values(
+                field_name
+            )), SQL("%s = %s", SQL.identifier(totals, "owner_id"), SQL.identifier(alias, "id")))
+            value = SQL.identifier(totals, "value")
+            if self._fields[field_name].type != "date":
+                value = SQL("COALESCE(%s, 0)", value)
             return SQL("%s %s %s", value, direction, nulls)
         # Sorted by a masked value, a list would tell how two customers' hidden values
         # compare: for users who read them masked, such a sort is dropped.

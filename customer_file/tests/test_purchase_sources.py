@@ -343,35 +343,3 @@ class TestPurchaseSources(TestSaleCommon):
             ["lifetime_spend", "last_purchase_date", "spend_12m"], ["sortable"]
         )
         self.assertTrue(all(description["sortable"] for description in fields_sortable.values()))
-
-    def test_grouped_lists_sum_the_totals_of_the_current_company(self):
-        small = self.env["res.partner"].create({"name": "Small Buyer", "is_company": True})
-        big = self.env["res.partner"].create({"name": "Big Buyer", "is_company": True})
-        nobody = self.env["res.partner"].create({"name": "Prospect"})
-        self._order(small, [(self.phone, 1, 100)])
-        self._order(big, [(self.phone, 1, 900)])
-        self._order(big, [(self.phone, 2, 900)])
-        domain = [("id", "in", (small | big | nobody).ids)]
-        aggregates = ["purchase_order_count:sum", "lifetime_spend:sum", "spend_12m:sum"]
-        Partner = self.env["res.partner"]
-        self.assertEqual(
-            sorted(Partner._read_group(domain, ["is_company"], aggregates)),
-            [(False, 0, 0.0, 0.0), (True, 3, 2800.0, 2800.0)],
-        )
-        # The web client asks for the sums the fields describe: not for the average order
-        # value (a sum of averages is no group's average).
-        described = Partner.fields_get(
-            ["purchase_order_count", "lifetime_spend", "spend_12m", "average_order_value"],
-            ["aggregator"],
-        )
-        self.assertEqual(
-            {fname: description.get("aggregator") for fname, description in described.items()},
-            {"purchase_order_count": "sum", "lifetime_spend": "sum", "spend_12m": "sum",
-             "average_order_value": None},
-        )
-        other = self.setup_other_company(name="Customer File SG")["company"]
-        self.env.user.company_ids += other
-        self.assertEqual(
-            Partner.with_company(other)._read_group(domain, [], aggregates), [(0, 0.0, 0.0)],
-            "another company's lists sum that company's purchases (none)",
-        )
