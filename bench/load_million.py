@@ -1,4 +1,4 @@
-"""Load customers and purchase lines at scale with PostgreSQL COPY, then refresh aggregates.
+"""Load customers and purchase lines at scale with PostgreSQL COPY, then the daily summary.
 
     ./setup/test-style database with customer_file installed, then:
     python bench/load_million.py --db cf_bench --customers 1000000 --lines 10000000
@@ -151,6 +151,7 @@ def main():
         print(f"ledger indexes and foreign keys rebuilt in {lines_done - copied:.1f} s", flush=True)
         cr.execute("ANALYZE customer_purchase_line")
         cr.execute("ANALYZE res_partner")
+        cr.commit()  # the lines are kept if a later step fails
 
         # A bulk load rebuilds the daily summary once instead of per chunk of customers;
         # the totals read from it, then the favourite categories and customer codes follow.

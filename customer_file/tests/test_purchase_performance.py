@@ -67,6 +67,49 @@ class TestPurchasePerformance(TransactionCase):
         self._queries_to_open(small)  # warm the caches shared by both
         self.assertEqual(self._queries_to_open(big), self._queries_to_open(small))
 
+    def _customer_with_orders(self, name, orders):
+        """A company and one of its contacts who bought in ``orders`` confirmed sale orders of
+        five lines each (a tracked product among them: owned products follow), as the
+        history of a customer grows in use."""
+        company = self.env["res.partner"].create({"name": name, "is_company": True})
+        contact = self.env["res.partner"].create({"name": f"{name} buyer", "parent_id": company.id})
+        sale_orders = self.env["sale.order"].create([
+            {
+                "partner_id": (company if n % 2 else contact).id,
+                "order_line": [Command.create({"product_id": self.tracked.id})] + [
+                    Command.create({"product_id": self.product.id, "product_uom_qty": k + 1})
+                    for k in range(4)
+                ],
+            }
+            for n in range(orders)
+        ])
+        sale_orders.action_confirm()
+        self.env["res.partner"]._recompute_purchase_history((company | contact).ids)
+        self.env.invalidate_all()
+        return company
+
+    def test_opening_a_customer_costs_the_same_queries_however_many_orders(self):
+        self.tracked = self.env["product.product"].create({
+            "name": "Tracked Phone", "list_price": 300, "taxes_id": [Command.clear()],
+            "customer_file_track_owned": True,
+        })
+        # Two orders: the company and its contact each have one, and an owned product (a
+        # form reads a non-empty list of owned products in a few queries, however long).
+        small = self._customer_with_orders("Few Orders Ltd", orders=2)
+        big = self._customer_with_orders("Many Orders Ltd", orders=60)
+        self.assertEqual(
+            self.env["customer.purchase.line"].search_count(
+                [("commercial_partner_id", "=", big.id)]
+            ),
+            300,
+        )
+        self.assertEqual(big.purchase_order_count, 60)
+        self.assertEqual(len(big.child_ids.owned_product_ids | big.owned_product_ids), 60)
+        self._queries_to_open(small)  # warm the caches shared by both
+        self.assertEqual(self._queries_to_open(big), self._queries_to_open(small))
+        contact = big.child_ids
+        self.assertEqual(self._queries_to_open(contact), self._queries_to_open(small.child_ids))
+
     def test_confirming_orders_in_a_batch_costs_bounded_queries(self):
         def confirm(count):
             customers = self.env["res.partner"].create([{"name": f"B{n}"} for n in range(count)])

@@ -164,6 +164,29 @@ class TestPurchaseSources(TestSaleCommon):
         self.assertEqual(again.lines_added, 0, "a second rebuild adds nothing")
         self.assertEqual(self._summary(), summary)
 
+    def test_an_order_backfilled_across_batches_counts_once(self):
+        order = self._order(self.customer, [(self.phone, 1, 500), (self.service, 1, 100),
+                                            (self.service, 2, 100)])
+        summary = self._summary()
+        self._forget_history(self.customer)
+        self.env.cr.execute(SQL(
+            "DELETE FROM res_partner_favourite_category_rel WHERE partner_id = %s",
+            self.customer.id,
+        ))
+        self.customer.invalidate_recordset(["favourite_category_ids"])
+        self.assertFalse(self.customer.favourite_category_ids)
+        run = self.env["customer.purchase.backfill"]._start(sources=["sale"])
+        # One sale order line id per batch: the order's lines come in three batches.
+        run.write({"first_id": min(order.order_line.ids), "last_id": min(order.order_line.ids),
+                   "current_source": "sale", "max_id": max(order.order_line.ids)})
+        self.assertTrue(run._run(batch_size=1))
+        self.assertEqual(run.lines_added, 3)
+        self.assertEqual(self._summary(), summary)
+        self.assertEqual(self._totals(self.customer), (1, 800.0))
+        # The end of the run recomputes the favourite categories of the customers it added
+        # lines to.
+        self.assertEqual(self.customer.favourite_category_ids, self.phone.categ_id)
+
     def test_rebuild_is_for_managers_and_shows_its_progress(self):
         officer = new_test_user(self.env, login="bf_officer",
                                 groups="customer_file.group_customer_file_officer")
