@@ -45,6 +45,7 @@
         "data/customer_data_quality_data.xml",
     ],
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "demo": [
         "demo/customer_file_demo.xml",
         "demo/customer_import_template_demo.xml",

@@ -525,6 +525,18 @@ class TestImportXlsxAndAccess(ImportCase):
         self.assertEqual(self._lines(customer).mapped("document_name"), ["S-88", "S-88"])
 
 
+class TestImportUninstall(TransactionCase):
+    def test_uninstall_drops_the_staging_table(self):
+        from ... import uninstall_hook
+
+        def staging_exists():
+            return self.env.execute_query(SQL("SELECT to_regclass('customer_import_row')"))[0][0]
+
+        self.assertTrue(staging_exists(), "the staging table is created on install")
+        uninstall_hook(self.env)
+        self.assertFalse(staging_exists(), "and dropped with the addon")
+
+
 @tagged("post_install", "-at_install")
 class TestImportedTextExport(HttpCase):
     def test_xlsx_export_writes_a_formula_as_text(self):
