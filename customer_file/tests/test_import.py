@@ -527,7 +527,7 @@ class TestImportXlsxAndAccess(ImportCase):
 
 class TestImportUninstall(TransactionCase):
     def test_uninstall_drops_the_staging_table(self):
-        from ... import uninstall_hook
+        from .. import uninstall_hook
 
         def staging_exists():
             return self.env.execute_query(SQL("SELECT to_regclass('customer_import_row')"))[0][0]
