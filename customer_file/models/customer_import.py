@@ -13,7 +13,14 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, email_normalize
 
 from ..tools.access import check_group
-from .customer_import_mapping import TARGETS
+from .customer_import_mapping import (
+    DATE_FORMAT_HELP,
+    DATE_FORMATS,
+    DELIMITERS,
+    ENCODINGS,
+    KINDS,
+    TARGETS,
+)
 from .customer_import_reader import Stream, neutralize, read_rows
 
 _logger = logging.getLogger(__name__)
@@ -62,7 +69,7 @@ class CustomerImport(models.Model):
         default=lambda self: self.env.company,
     )
     kind = fields.Selection(
-        [("customer", "Customers"), ("purchase", "Purchase History")],
+        KINDS,
         required=True, default="purchase",
     )
     template_id = fields.Many2one(
@@ -72,21 +79,15 @@ class CustomerImport(models.Model):
     file = fields.Binary(attachment=True, copy=False)
     file_name = fields.Char()
     encoding = fields.Selection(
-        [("auto", "Detect"), ("utf-8", "UTF-8"), ("gb18030", "GB18030")],
+        ENCODINGS,
         required=True, default="auto",
         help="UTF-8 (with or without BOM) or GB18030 (Chinese exports). Detect tries UTF-8, "
         "then GB18030. XLSX files need none.",
     )
     encoding_read = fields.Char(string="Read As", readonly=True)
-    delimiter = fields.Selection(
-        [(",", "Comma"), (";", "Semicolon"), ("\t", "Tab"), ("|", "Vertical Bar")],
-        required=True, default=",",
-    )
+    delimiter = fields.Selection(DELIMITERS, required=True, default=",")
     date_format = fields.Selection(
-        [("iso", "YYYY-MM-DD"), ("dmy", "DD/MM/YYYY"), ("mdy", "MM/DD/YYYY")],
-        required=True, default="iso",
-        help="How dates are written in the file. A time after the date is the company's "
-        "local time unless it has an offset (Z, +08:00).",
+        DATE_FORMATS, required=True, default="iso", help=DATE_FORMAT_HELP,
     )
     mapping_ids = fields.One2many("customer.import.mapping", "import_id", string="Columns")
     state = fields.Selection(

@@ -1,5 +1,15 @@
 from odoo import api, fields, models
 
+# How a file is read: the choices an import and a template share.
+KINDS = [("customer", "Customers"), ("purchase", "Purchase History")]
+ENCODINGS = [("auto", "Detect"), ("utf-8", "UTF-8"), ("gb18030", "GB18030")]
+DELIMITERS = [(",", "Comma"), (";", "Semicolon"), ("\t", "Tab"), ("|", "Vertical Bar")]
+DATE_FORMATS = [("iso", "YYYY-MM-DD"), ("dmy", "DD/MM/YYYY"), ("mdy", "MM/DD/YYYY")]
+DATE_FORMAT_HELP = (
+    "How dates are written in the file. A time after the date is the company's local time "
+    "unless it has an offset (Z, +08:00)."
+)
+
 # What an import fills, by kind: (target, label, required).
 TARGETS = {
     "customer": [

@@ -1,6 +1,13 @@
 from odoo import fields, models
 
-from .customer_import_mapping import TARGETS
+from .customer_import_mapping import (
+    DATE_FORMAT_HELP,
+    DATE_FORMATS,
+    DELIMITERS,
+    ENCODINGS,
+    KINDS,
+    TARGETS,
+)
 
 
 class CustomerImportTemplate(models.Model):
@@ -17,22 +24,16 @@ class CustomerImportTemplate(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     kind = fields.Selection(
-        [("customer", "Customers"), ("purchase", "Purchase History")],
+        KINDS,
         required=True, default="purchase",
     )
     encoding = fields.Selection(
-        [("auto", "Detect"), ("utf-8", "UTF-8"), ("gb18030", "GB18030")],
+        ENCODINGS,
         required=True, default="auto",
     )
-    delimiter = fields.Selection(
-        [(",", "Comma"), (";", "Semicolon"), ("\t", "Tab"), ("|", "Vertical Bar")],
-        required=True, default=",",
-    )
+    delimiter = fields.Selection(DELIMITERS, required=True, default=",")
     date_format = fields.Selection(
-        [("iso", "YYYY-MM-DD"), ("dmy", "DD/MM/YYYY"), ("mdy", "MM/DD/YYYY")],
-        required=True, default="iso",
-        help="How dates are written in the file. A time after the date is the company's "
-        "local time unless it has an offset (Z, +08:00).",
+        DATE_FORMATS, required=True, default="iso", help=DATE_FORMAT_HELP,
     )
     mapping_ids = fields.One2many("customer.import.mapping", "template_id", string="Columns",
                                   copy=True)
