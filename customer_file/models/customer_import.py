@@ -467,7 +467,9 @@ class CustomerImport(models.Model):
             self._stage(columns, iter(sample))
             self._mark_duplicates()
             if self.kind == "purchase":
-                for row_no, code, value in self._purchase_batch(0, 2 ** 31 - 1, write=False):
+                with self.env["customer.purchase.line"]._without_jit():
+                    refused = self._purchase_batch(0, 2 ** 31 - 1, write=False)
+                for row_no, code, value in refused:
                     errors[row_no] = self._message(code, value)
             else:
                 for row, problem in self._customer_rows(0, 2 ** 31 - 1, write=False):
@@ -533,7 +535,8 @@ class CustomerImport(models.Model):
             batches += 1
             low, high = self.next_row, self.next_row + batch_size
             if self.kind == "purchase":
-                created, updated, valid, refused = self._write_purchases(low, high)
+                with self.env["customer.purchase.line"]._without_jit():
+                    created, updated, valid, refused = self._write_purchases(low, high)
             else:
                 created, updated, valid, refused = self._write_customers(low, high)
             self.write({
@@ -546,7 +549,8 @@ class CustomerImport(models.Model):
             })
             if commit and not self._commit(valid + refused):
                 return False
-        self._finish()
+        with self.env["customer.purchase.line"]._without_jit():
+            self._finish()
         if commit:
             self._commit(0)
         return True
@@ -558,7 +562,6 @@ class CustomerImport(models.Model):
         """Write the error file, recompute the favourite categories of the buyers, drop
         the staged rows."""
         started = time.perf_counter()
-        self.env.cr.execute(SQL("SET LOCAL jit = off"))
         self._write_error_file()
         if self.kind == "purchase":
             buyers = [row[0] for row in self.env.execute_query(SQL(
@@ -669,9 +672,6 @@ class CustomerImport(models.Model):
         temporary table customer_import_batch (one statement); without ``write`` return
         (row_no, code, value) of the refused ones."""
         company = self.company_id
-        # These statements are planned at a high cost, which makes PostgreSQL compile them
-        # (JIT): seconds per batch spent compiling what runs in fewer.
-        self.env.cr.execute(SQL("SET LOCAL jit = off"))
         self.env.cr.execute(SQL("DROP TABLE IF EXISTS customer_import_batch"))
         self.env.cr.execute(SQL(
             r"""

@@ -1168,6 +1168,7 @@ class ResPartner(models.Model):
         Config = self.env["customer.data.quality.config"]
         main = Config._main_company_id()
         self.env.flush_all()
+        model_id = self.env["ir.model"]._get_id("res.partner")
         vals_list = []
         for company in self.env["res.company"].sudo().search([]):
             limit = Config._for_company(company).review_activity_limit
@@ -1196,7 +1197,6 @@ class ResPartner(models.Model):
                 )),
                 today=today, type=activity_type.id, limit=limit,
             ))
-            model_id = self.env["ir.model"]._get_id("res.partner")
             vals_list += [{
                 "res_model_id": model_id,
                 "res_id": partner_id,
