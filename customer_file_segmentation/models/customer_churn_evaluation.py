@@ -276,6 +276,8 @@ class CustomerChurnEvaluation(models.AbstractModel):
             """,
             qualifies=qualifies, evaluated=evaluated,
         ))
+        if not with_signals:
+            return
         # An uncorrelated IN: one hashed look-up per customer, not an index probe each.
         needed = SQL(
             """(p.qualifies OR p.partner_id IN (
@@ -283,20 +285,23 @@ class CustomerChurnEvaluation(models.AbstractModel):
                     WHERE warning.company_id = %s AND warning.state IN %s))""",
             config.company_id.id, OPEN_STATES,
         )
-        reasons = self._reasons(config, model, features, terms, needed, with_values=False) \
-            if with_signals else []
+        measured, reasons = self._reasons(config, model, features, terms, needed,
+                                          with_values=False)
+        # The ids of the types, ascending: the same reasons give the same key.
+        key = SQL(", ").join(
+            SQL("CASE WHEN %s THEN %s END", included, str(type_id))
+            for type_id, _points, _value, included in sorted(reasons, key=lambda r: r[0])
+        ) if reasons else SQL("NULL")
         self.env.cr.execute(SQL(
             """
             DROP TABLE IF EXISTS customer_churn_keys;
             CREATE TEMP TABLE customer_churn_keys ON COMMIT DROP AS
-            SELECT partner_id,
-                   string_agg(type_id::text, ',' ORDER BY type_id) AS signal_key
-              FROM (%s) reasons(partner_id, type_id, value, points)
-             GROUP BY partner_id;
+            SELECT r.partner_id, NULLIF(concat_ws(',', %(key)s), '') AS signal_key
+              FROM %(measured)s;
             ALTER TABLE customer_churn_keys ADD PRIMARY KEY (partner_id);
             ANALYZE customer_churn_keys;
             """,
-            self._union(reasons),
+            key=key, measured=measured,
         ))
 
     @api.model
@@ -307,7 +312,7 @@ class CustomerChurnEvaluation(models.AbstractModel):
         contribution)."""
         model = self._usable_model(config, config.churn_horizon_days)
         features = self._feature_sql(self._hook_codes(model))
-        reasons = self._reasons(
+        measured, reasons = self._reasons(
             config, model, features, self._model_terms(model, features),
             SQL("p.partner_id IN (SELECT partner_id FROM %s)", partners),
         )
@@ -315,77 +320,96 @@ class CustomerChurnEvaluation(models.AbstractModel):
             """
             DROP TABLE IF EXISTS customer_churn_fired;
             CREATE TEMP TABLE customer_churn_fired ON COMMIT DROP AS
-            SELECT * FROM (%s) reasons(partner_id, type_id, value, points);
+            SELECT r.partner_id, reason.type_id, reason.value, reason.points
+              FROM %(measured)s
+             CROSS JOIN LATERAL (VALUES %(rows)s) reason(type_id, value, points, included)
+             WHERE reason.included;
             ANALYZE customer_churn_fired;
             """,
-            self._union(reasons),
+            measured=measured,
+            rows=SQL(", ").join(
+                SQL("(%s, %s, %s, %s)", type_id, value, points, included)
+                for type_id, points, value, included in reasons
+            ) if reasons else SQL("(NULL::int, NULL::float8, NULL::int, FALSE)"),
         ))
 
     @api.model
-    def _union(self, queries):
-        return SQL(" UNION ALL ").join(SQL("(%s)", query) for query in queries) if queries \
-            else SQL("SELECT NULL::int, NULL::int, NULL::float8, NULL::int WHERE FALSE")
-
-    @api.model
     def _reasons(self, config, model, features, terms, who, with_values=True):
-        """Queries of the reasons ``(partner_id, type_id, value, points)`` of the customers
-        of ``customer_churn_scored p`` that ``who`` (SQL over ``p``) selects: the model
-        terms that raise their probability by at least one point, at most ``MAX_SIGNALS``,
-        strongest first; without a logistic model, the BG/NBD (or heuristic) probability
-        itself as 'low probability alive', with how overdue the customer is. Without
-        ``with_values`` the value is left empty (what the signal key needs is the types)."""
+        """The reasons of the customers of ``customer_churn_scored p`` that ``who`` (SQL
+        over ``p``) selects: the model terms that raise their probability by at least one
+        point, at most ``MAX_SIGNALS``, strongest first; without a logistic model, the
+        BG/NBD (or heuristic) probability itself as 'low probability alive', with how
+        overdue the customer is. Without ``with_values`` the values are left empty (what
+        the signal key needs is the types).
+
+        Returns ``(measured, reasons)``: ``measured`` is a subquery aliased ``r`` with a
+        row per selected customer, ``partner_id`` and a column of points and of value per
+        candidate reason; ``reasons`` lists per candidate ``(type_id, points, value,
+        included)``, SQL over ``r``. One row of columns per customer, no sort: the rank of
+        a term among the others is counted by comparing their columns."""
         types = dict(self.env["customer.churn.signal.type"]
                      .search_fetch([("active", "=", True)], ["code"])
                      .mapped(lambda kind: (kind.code, kind.id)))
-        sources = SQL(
-            """customer_churn_scored p
-               JOIN customer_rfm_scored s ON s.partner_id = p.partner_id
-               LEFT JOIN customer_churn_hook_pivot h ON h.partner_id = p.partner_id"""
-        )
-
-        def shown(value):
-            return SQL("(%s)::float8", value) if with_values else SQL("NULL::float8")
-
         if model:
-            rows = [
-                SQL("(%s, (%s)::float8, %s)", types[code], sql, shown(features[code][1]))
+            candidates = [
+                (types[code], SQL(
+                    """CASE WHEN %(term)s > 0 THEN ROUND(100 * (p.probability
+                           - 1 / (1 + EXP(-LEAST(700, GREATEST(-700, p.logit - %(term)s))))))::int
+                       ELSE 0 END""", term=sql,
+                ), features[code][1], None)
                 for code, sql in terms if code in types
             ]
-            if not rows:
-                return []
-            return [SQL(
-                """
-                SELECT p.partner_id, term.type_id, term.value, term.points
-                  FROM %(sources)s
-                 CROSS JOIN LATERAL (
-                       SELECT t.type_id, t.value,
-                              ROUND(100 * (p.probability
-                                           - 1 / (1 + EXP(-LEAST(700, GREATEST(-700,
-                                                   p.logit - t.term))))))::int AS points
-                         FROM (VALUES %(rows)s) t(type_id, term, value)
-                        WHERE t.term > 0
-                        ORDER BY 3 DESC, 1 LIMIT %(limit)s) term
-                 WHERE %(who)s AND term.points >= 1
-                """,
-                rows=SQL(", ").join(rows), limit=MAX_SIGNALS, who=who, sources=sources,
-            )]
-        overdue = features["overdue"][1]
-        return [
-            SQL(
-                """
-                SELECT p.partner_id, %(type)s, %(value)s, (%(points)s)::int
-                  FROM %(sources)s
-                 WHERE %(who)s AND %(condition)s
-                """,
-                type=types[code], value=shown(value), points=points, who=who,
-                sources=sources, condition=condition,
-            )
-            for code, value, points, condition in (
-                ("low_probability_alive",
-                 SQL("COALESCE(s.probability_alive, EXP(-GREATEST(0, %s - 1)))", overdue),
-                 SQL("ROUND(100 * p.probability)"), SQL("TRUE")),
-                ("overdue", overdue, SQL("0"),
-                 SQL("%s >= %s", overdue, float8(config.at_risk_ratio))),
-            )
-            if code in types
-        ]
+        else:
+            overdue = features["overdue"][1]
+            candidates = [
+                (types[code], points, value, condition)
+                for code, value, points, condition in (
+                    ("low_probability_alive",
+                     SQL("COALESCE(s.probability_alive, EXP(-GREATEST(0, %s - 1)))", overdue),
+                     SQL("ROUND(100 * p.probability)::int"), SQL("TRUE")),
+                    ("overdue", overdue, SQL("0"),
+                     SQL("%s >= %s", overdue, float8(config.at_risk_ratio))),
+                )
+                if code in types
+            ]
+        if not candidates:
+            return SQL("(SELECT p.partner_id FROM customer_churn_scored p WHERE FALSE) r"), []
+        columns = []
+        for index, (_type_id, points, value, condition) in enumerate(candidates):
+            columns += [SQL("%s AS %s", points, SQL.identifier(f"points_{index}")),
+                        SQL("(%s)::float8 AS %s", value if with_values else SQL("NULL"),
+                            SQL.identifier(f"value_{index}"))]
+            if condition is not None:
+                columns.append(SQL("%s AS %s", condition, SQL.identifier(f"fires_{index}")))
+        measured = SQL(
+            """(SELECT p.partner_id, %(columns)s
+                  FROM customer_churn_scored p
+                  JOIN customer_rfm_scored s ON s.partner_id = p.partner_id
+                  LEFT JOIN customer_churn_hook_pivot h ON h.partner_id = p.partner_id
+                 WHERE %(who)s
+                OFFSET 0) r""",
+            columns=SQL(", ").join(columns), who=who,
+        )
+
+        def column(kind, index):
+            return SQL("r.%s", SQL.identifier(f"{kind}_{index}"))
+
+        reasons = []
+        for index, (type_id, _points, _value, condition) in enumerate(candidates):
+            points = column("points", index)
+            if condition is not None:
+                included = column("fires", index)
+            else:
+                # Stronger terms before it: more points, or as many and a smaller type id.
+                stronger = [
+                    SQL("(%s %s %s)", column("points", other),
+                        SQL(">=" if other_type < type_id else ">"), points)
+                    for other, (other_type, *_rest) in enumerate(candidates) if other != index
+                ]
+                included = SQL("%s >= 1", points)
+                if len(candidates) > MAX_SIGNALS:
+                    included = SQL("(%s AND (%s) < %s)", included,
+                                   SQL(" + ").join(SQL("%s::int", c) for c in stronger),
+                                   MAX_SIGNALS)
+            reasons.append((type_id, points, column("value", index), included))
+        return measured, reasons
