@@ -2,7 +2,7 @@
     "name": "Customer File: Segmentation",
     "summary": "RFM value tiers, lifecycle stages, measured churn warnings and win-back "
     "for the customer file",
-    "version": "19.0.1.6.0",
+    "version": "19.0.1.7.0",
     "category": "Sales/CRM",
     "author": "Customer File",
     "license": "LGPL-3",

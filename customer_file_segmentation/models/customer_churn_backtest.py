@@ -146,6 +146,8 @@ class CustomerChurnBacktest(models.Model):
                 "outcomes up to %(cutoff)s)",
                 count=trained["customer_count"], date=trained["train_cutoff"], cutoff=cutoff,
             )
+            if trained.get("note"):
+                model_used = f"{model_used}. {trained['note']}"
         elif params:
             model_used = self.env._("BG/NBD probability of no purchase (%(note)s)",
                                     note=trained.get("note") or "")

@@ -19,7 +19,10 @@ CHURN_FEATURES = [
     ("frequency", ("LN(1 + s.frequency::float8)", "s.frequency::float8")),
     ("monetary", ("LN(1 + GREATEST(s.monetary::float8, 0))", "s.monetary::float8")),
     ("tenure", ("LN(1 + (s.as_of - s.first_date)::float8)", "(s.as_of - s.first_date)::float8")),
-    ("expected_purchases", ("LN(1 + COALESCE(s.expected_h, 0))", "COALESCE(s.expected_h, 0)")),
+    # In 90 days whatever the horizon: a model learned over a shorter window than the
+    # horizon (a short history) reads the same feature it learned from.
+    ("expected_purchases", ("LN(1 + COALESCE(s.expected_90, 0))",
+                            "COALESCE(s.expected_90, 0)")),
     ("low_probability_alive", ("COALESCE(s.probability_alive, 1)",
                                "COALESCE(s.probability_alive, 1)")),
     ("one_time_buyer", ("(s.purchase_days = 1)::int::float8", "1::float8")),

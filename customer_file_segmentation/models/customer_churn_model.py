@@ -21,6 +21,14 @@ MAX_TRAINING_ROWS = 250_000
 MAX_BGNBD_ROWS = 100_000
 # The penalty on the standardised coefficients (a ridge of one observation's weight).
 L2_PENALTY = 1.0
+# When the history before ``until`` minus the horizon is too short to learn from, the labels
+# cover the first of these windows shorter than the horizon that is long enough: a model that
+# ranks customers by the company's own past beats BG/NBD's probability alone. A quarter
+# still spans the rhythm of most customers and keeps the features' date near ``until``:
+# halving a one-year horizon learned from half a year of history, whose customers and
+# features were too unlike those a year later (ROC AUC 0.61 against 0.81 over 90 days in
+# ``test_a_horizon_longer_than_the_history_learns_over_a_shorter_window``).
+SHORTER_LABEL_DAYS = (90, 60, 30)
 
 MODEL_KINDS = [
     ("logistic", "Logistic model"),
@@ -49,6 +57,13 @@ class CustomerChurnModel(models.Model):
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     kind = fields.Selection(MODEL_KINDS, required=True, readonly=True, default="logistic")
     horizon_days = fields.Integer(string="Horizon (days)", required=True, readonly=True)
+    label_days = fields.Integer(
+        string="Learned Over (days)", readonly=True,
+        help="How many days after the features' date the outcome was observed: the horizon, "
+        "or a shorter window when the history before the horizon was too short to learn "
+        "from. The probability is then that of no purchase within this many days: it ranks "
+        "the customers for the horizon, but reads lower than the churn over the horizon.",
+    )
     trained_until = fields.Date(
         readonly=True, help="Outcomes are known up to this date: the end of the horizon."
     )
@@ -107,16 +122,29 @@ class CustomerChurnModel(models.Model):
     def _train(self, config, until, horizon):
         """Learn the probability of no purchase within ``horizon`` days from the company's
         customers as they were ``horizon`` days before ``until`` and what they did up to
-        ``until``. Uses only data dated up to ``until``. Returns a dict of the
-        ``customer.churn.model`` values (``kind`` ``bgnbd`` when there is too little
-        history: fewer customers, or outcomes, than a fit needs)."""
+        ``until``; when that is too early to learn from, over a shorter window
+        (``SHORTER_LABEL_DAYS``; the model's ``label_days``). Uses only data dated
+        up to ``until``. Returns a dict of the ``customer.churn.model`` values (``kind``
+        ``bgnbd`` when there is too little history: fewer customers, or outcomes, than a
+        fit needs, whatever the window)."""
         started = time.monotonic()
+        for window in [horizon] + [days for days in SHORTER_LABEL_DAYS if days < horizon]:
+            values = self._train_window(config, until, horizon, window)
+            if values["kind"] == "logistic":
+                break
+        values["duration"] = time.monotonic() - started
+        return values
+
+    @api.model
+    def _train_window(self, config, until, horizon, window):
+        """``_train`` with labels over ``window`` days: the features as of ``until`` minus
+        ``window``, the label whether the customer bought by ``until``."""
         pipeline = self.env["customer.rfm.pipeline"]
-        cutoff = until - timedelta(days=horizon)
+        cutoff = until - timedelta(days=window)
         values = {
             "company_id": config.company_id.id, "horizon_days": horizon,
-            "trained_until": until, "train_cutoff": cutoff, "kind": "bgnbd",
-            "coefficients": [], "intercept": 0.0,
+            "label_days": window, "trained_until": until, "train_cutoff": cutoff,
+            "kind": "bgnbd", "coefficients": [], "intercept": 0.0,
         }
         self.env.flush_all()
         count = pipeline._build_base(config, cutoff)
@@ -135,7 +163,7 @@ class CustomerChurnModel(models.Model):
         # R, F and M are no features (the values behind them are): the configured limits
         # spare the quintiles.
         pipeline._score(config, pipeline._threshold_bounds(config), params, gamma,
-                        horizon=horizon)
+                        horizon=window)
         codes, features = self.env["customer.churn.evaluation"]._churn_features(config, cutoff)
         sample = min(1.0, MAX_TRAINING_ROWS / max(count, 1))
         rows = self.env.execute_query(SQL(
@@ -176,7 +204,11 @@ class CustomerChurnModel(models.Model):
                 for code, mean, std, coef in zip(codes, model["mean"], model["std"],
                                                  model["coef"], strict=True)
             ],
-            duration=time.monotonic() - started,
+            note=self.env._(
+                "Learned over %(window)s days, not the %(horizon)s of the horizon: the history "
+                "before %(until)s minus the horizon was too short.",
+                window=window, horizon=horizon, until=until,
+            ) if window < horizon else False,
         )
         return values
 

@@ -155,6 +155,19 @@ class TestChurnProbability(GeneratedHistoryCase):
         self.assertFalse(self.env["customer.churn.model"].search([]),
                          "a backtest stores no model of the company")
 
+    def test_a_horizon_longer_than_the_history_learns_over_a_shorter_window(self):
+        """The history before the cutoff minus a year is empty: the model learns over the
+        90 days before the cutoff instead, and still ranks at least as well as every
+        baseline for the year."""
+        cutoff = self.today - timedelta(days=370)
+        backtest = self._backtest(cutoff_days=370, horizon=365)
+        self.assertIn("Logistic model", backtest.model_used)
+        self.assertIn(str(cutoff - timedelta(days=90)), backtest.model_used)
+        self.assertIn("Learned over 90 days, not the 365 of the horizon", backtest.model_used)
+        best_baseline = max(line.roc_auc for line in backtest.method_ids
+                            if line.method != "score")
+        self.assertGreaterEqual(backtest.roc_auc, best_baseline - 0.005)
+
     def test_planted_churners_rank_in_the_top_deciles(self):
         model = self.env["customer.churn.model"]._train_and_store(self.config)
         self.assertEqual(model.kind, "logistic")
@@ -227,6 +240,7 @@ class TestChurnFallback(SegmentationCase):
         model = self.env["customer.churn.model"]._train_and_store(self.config)
         self.assertEqual(model.kind, "bgnbd")
         self.assertIn("Too few customers", model.note)
+        self.assertEqual(model.label_days, 30, "the shorter windows were tried too")
         self._run()
         score = self._score(customers[-1])
         r, alpha, a, b = self.config._bgnbd_params()

@@ -116,3 +116,13 @@ class TestMigrations(SegmentationCase):
         self._run("churn")
         self.assertEqual(self._warnings(customer), warning)
         self.assertEqual(warning.state, "new")
+
+    def test_1_7_0_models_learned_over_their_horizon(self):
+        model = self.env["customer.churn.model"].create({
+            "company_id": self.env.company.id, "kind": "bgnbd", "horizon_days": 120,
+        })
+        self.env.cr.execute(SQL(
+            "UPDATE customer_churn_model SET label_days = NULL WHERE id = %s", model.id))
+        self.env.invalidate_all()
+        self._migrate("19.0.1.7.0")
+        self.assertEqual(model.label_days, 120)
