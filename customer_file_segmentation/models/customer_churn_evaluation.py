@@ -293,7 +293,8 @@ class CustomerChurnEvaluation(models.AbstractModel):
         # The ids of the types, ascending: the same reasons give the same key.
         key = SQL(", ").join(
             SQL("CASE WHEN %s THEN %s END", included, str(type_id))
-            for type_id, _points, _value, included in sorted(reasons, key=lambda r: r[0])
+            for type_id, _points, _value, _fires, included in sorted(reasons,
+                                                                      key=lambda r: r[0])
         ) if reasons else SQL("NULL")
         self.env.cr.execute(SQL(
             """
@@ -319,20 +320,27 @@ class CustomerChurnEvaluation(models.AbstractModel):
             config, model, features, self._model_terms(model, features),
             SQL("p.partner_id IN (SELECT partner_id FROM %s)", partners),
         )
+        # The strongest first by one sort of the reasons that fire (a few per customer),
+        # rather than counting each reason's rank as the key does.
         self.env.cr.execute(SQL(
             """
             DROP TABLE IF EXISTS customer_churn_fired;
             CREATE TEMP TABLE customer_churn_fired ON COMMIT DROP AS
-            SELECT r.partner_id, reason.type_id, reason.value, reason.points
-              FROM %(measured)s
-             CROSS JOIN LATERAL (VALUES %(rows)s) reason(type_id, value, points, included)
-             WHERE reason.included;
+            SELECT partner_id, type_id, value, points
+              FROM (SELECT r.partner_id, reason.type_id, reason.value, reason.points,
+                           row_number() OVER (PARTITION BY r.partner_id
+                                              ORDER BY reason.points DESC, reason.type_id)
+                               AS strength
+                      FROM %(measured)s
+                     CROSS JOIN LATERAL (VALUES %(rows)s) reason(type_id, value, points, fires)
+                     WHERE reason.fires) ranked
+             WHERE strength <= %(limit)s;
             ANALYZE customer_churn_fired;
             """,
-            measured=measured,
+            measured=measured, limit=MAX_SIGNALS,
             rows=SQL(", ").join(
-                SQL("(%s, %s, %s, %s)", type_id, value, points, included)
-                for type_id, points, value, included in reasons
+                SQL("(%s, %s, %s, %s)", type_id, value, points, fires)
+                for type_id, points, value, fires, _included in reasons
             ) if reasons else SQL("(NULL::int, NULL::float8, NULL::int, FALSE)"),
         ))
 
@@ -347,9 +355,10 @@ class CustomerChurnEvaluation(models.AbstractModel):
 
         Returns ``(measured, reasons)``: ``measured`` is a subquery aliased ``r`` with a
         row per selected customer, ``partner_id`` and a column of points and of value per
-        candidate reason; ``reasons`` lists per candidate ``(type_id, points, value,
-        included)``, SQL over ``r``. One row of columns per customer, no sort: the rank of
-        a term among the others is counted by comparing their columns."""
+        candidate reason; ``reasons`` lists per candidate ``(type_id, points, value, fires,
+        included)``, SQL over ``r``: ``fires`` whether it is a reason, ``included`` whether
+        it is one of the ``MAX_SIGNALS`` strongest too (its rank among the others counted by
+        comparing their columns: one row per customer, no sort)."""
         types = dict(self.env["customer.churn.signal.type"]
                      .search_fetch([("active", "=", True)], ["code"])
                      .mapped(lambda kind: (kind.code, kind.id)))
@@ -401,7 +410,7 @@ class CustomerChurnEvaluation(models.AbstractModel):
         for index, (type_id, _points, _value, condition) in enumerate(candidates):
             points = column("points", index)
             if condition is not None:
-                included = column("fires", index)
+                fires = included = column("fires", index)
             else:
                 # Stronger terms before it: more points, or as many and a smaller type id.
                 stronger = [
@@ -409,10 +418,10 @@ class CustomerChurnEvaluation(models.AbstractModel):
                         SQL(">=" if other_type < type_id else ">"), points)
                     for other, (other_type, *_rest) in enumerate(candidates) if other != index
                 ]
-                included = SQL("%s >= 1", points)
+                fires = included = SQL("%s >= 1", points)
                 if len(candidates) > MAX_SIGNALS:
-                    included = SQL("(%s AND (%s) < %s)", included,
+                    included = SQL("(%s AND (%s) < %s)", fires,
                                    SQL(" + ").join(SQL("%s::int", c) for c in stronger),
                                    MAX_SIGNALS)
-            reasons.append((type_id, points, column("value", index), included))
+            reasons.append((type_id, points, column("value", index), fires, included))
         return measured, reasons
