@@ -199,6 +199,24 @@ class TestImportCustomers(ImportCase):
         self.assertTrue(qian.customer_code)
         self.assertEqual(self._partner("C1").city, "Suzhou", "the update of the batch is kept")
 
+    def test_a_row_refused_by_a_database_constraint_is_named_and_the_others_saved(self):
+        # A constraint of the database that the row checks do not know (another module's).
+        self.env.cr.execute(SQL(
+            "ALTER TABLE res_partner ADD CONSTRAINT test_import_no_atlantis"
+            " CHECK (city IS DISTINCT FROM 'Atlantis')"
+        ))
+        job = self._run(self._customers(
+            "D1,Zhou Min,,,,,Suzhou,CN,\n"
+            "D2,Sunk Row,,,sunk@example.com,,Atlantis,CN,\n"
+        ), kind="customer")
+        self.assertEqual(self._counts(job), (1, 0, 0, 1))
+        errors = self._error_rows(job)
+        self.assertEqual([row[0] for row in errors], ["3"])
+        self.assertIn("test_import_no_atlantis", errors[0][1])
+        self.assertEqual(self._partner("D1").city, "Suzhou")
+        self.assertFalse(self.env["customer.contact.point"].search(
+            [("value_normalized", "=", "sunk@example.com")]))
+
     def test_rows_of_one_batch_matching_one_customer_give_it_one_primary_per_kind(self):
         harbour = self.env["res.partner"].create({"name": "Harbour", "vat": "CN91310000"})
         job = self._run(self._customers(
