@@ -5,11 +5,13 @@ import io
 import logging
 import time
 
+import psycopg2
 import pytz
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Command
 from odoo.tools import SQL, email_normalize
 
 from ..tools.access import check_group
@@ -33,7 +35,7 @@ XMLID_MODULE = "customer_file_import"
 PREVIEW_ROWS = 20
 # Imports up to this many rows run at once; bigger ones in the job, batch by batch.
 RUN_NOW_ROWS = 2000
-BATCH_SIZE = {"customer": 500, "purchase": 200000}
+BATCH_SIZE = {"customer": 1000, "purchase": 200000}
 DEFAULT_MAX_SIZE_MB = 100
 TRUE_WORDS = ("1", "yes", "y", "true", "t", "x", "是")
 FALSE_WORDS = ("0", "no", "n", "false", "f", "否")
@@ -55,8 +57,10 @@ class CustomerImport(models.Model):
     changed and left alone otherwise, new ones inserted, then the daily summary rows of the
     days touched are recomputed and the partners' aggregates follow, as the ledger's rules
     say (customer.purchase.line). Customers are matched by external reference, then tax
-    ID, then normalized e-mail, then normalized phone, and written through the ORM batch by
-    batch (each row in a savepoint).
+    ID, then normalized e-mail, then normalized phone, and written through the ORM a batch
+    at a time (one create of the new customers, one of the contact points, one of the
+    external references, in one savepoint); when a batch fails it is saved again one row
+    per savepoint, so that only the row at fault is refused.
     """
 
     _name = "customer.import"
@@ -1086,71 +1090,117 @@ class CustomerImport(models.Model):
 
     def _write_customers(self, low, high):
         """Import the staged customer rows ``low <= row_no < high``: (created, updated,
-        valid, refused). Each row in a savepoint: a row refused while saving leaves
-        nothing behind."""
+        valid, refused). The valid rows are saved together in one savepoint; when that
+        fails, each row is saved again in a savepoint of its own, so that a row refused
+        while saving leaves nothing behind and the others are kept."""
         checked = self._customer_rows(low, high)
-        created = updated = valid = refused = 0
-        for row, problem in checked:
-            if not problem:
-                try:
-                    with self.env.cr.savepoint():
-                        outcome = self._save_customer(row)
-                    valid += 1
-                    created += outcome == "created"
-                    updated += outcome == "updated"
-                    continue
-                except (UserError, ValidationError) as error:
-                    problem = str(error.args[0])
-            refused += 1
+        problems = {row["row_no"]: problem for row, problem in checked if problem}
+        valid_rows = [row for row, problem in checked if not problem]
+        outcomes = {}
+        if valid_rows:
+            try:
+                with self.env.cr.savepoint():
+                    outcomes = self._save_customers(valid_rows)
+            except (UserError, ValidationError, psycopg2.IntegrityError) as error:
+                _logger.info("Customer import %s, rows %s-%s: saving them together failed "
+                             "(%s); saving them one by one", self.id, low, high - 1, error)
+                for row in valid_rows:
+                    try:
+                        with self.env.cr.savepoint():
+                            outcomes.update(self._save_customers([row]))
+                    except (UserError, ValidationError, psycopg2.IntegrityError) as row_error:
+                        problems[row["row_no"]] = self._save_error_message(row_error)
+        for row_no, problem in problems.items():
             self.env.cr.execute(SQL(
                 "UPDATE %s SET error = 'message', error_value = %s"
                 " WHERE import_id = %s AND row_no = %s",
-                SQL.identifier(STAGING), problem, self.id, row["row_no"],
+                SQL.identifier(STAGING), problem, self.id, row_no,
             ))
-        return created, updated, valid, refused
+        outcomes = list(outcomes.values())
+        return (outcomes.count("created"), outcomes.count("updated"), len(outcomes),
+                len(problems))
 
-    def _save_customer(self, row):
-        """Create or update the customer of a checked row; 'created', 'updated' or
-        'unchanged'."""
+    def _save_error_message(self, error):
+        if isinstance(error, psycopg2.IntegrityError):
+            model = next((self.env[name] for name, model_class in self.env.registry.items()
+                          if model_class._table == error.diag.table_name), self.env["base"])
+            return model._sql_error_to_message(error)
+        return str(error.args[0])
+
+    def _save_customers(self, rows):
+        """Create or update the customers of checked rows, with their tags, contact points
+        and external references, a few statements for all of them: {row number: 'created',
+        'updated' or 'unchanged'}. The rows are left as they are (the caller may save them
+        again one by one)."""
         Partner = self.env["res.partner"].with_context(customer_file_customer=True)
-        partner = row["partner"]
-        vals = dict(row["vals"])
-        outcome = "unchanged"
-        if not partner:
-            partner = Partner.create({**vals, "customer_rank": 1,
-                                      "acquisition_channel": "import"})
-            outcome = "created"
-        else:
-            changed = {name: value for name, value in vals.items()
-                       if (partner[name].id if name == "country_id" else partner[name] or False)
-                       != value and (value or name == "is_company")}
-            if changed:
-                partner.write(changed)
-                outcome = "updated"
-        region = row["tags"].filtered(lambda tag: tag.kind == "region") - partner.region_tag_ids
-        culture = row["tags"].filtered(lambda tag: tag.kind == "culture") - partner.culture_tag_ids
-        if region or culture:
-            partner.write({"region_tag_ids": [(4, tag.id) for tag in region],
-                           "culture_tag_ids": [(4, tag.id) for tag in culture]})
-            outcome = "updated" if outcome == "unchanged" else outcome
-        points = self.env["customer.contact.point"].with_context(
+        company_id = self.company_id.id
+        new_rows = [row for row in rows if not row["partner"]]
+        created = Partner.create([
+            {**row["vals"], "customer_rank": 1, "acquisition_channel": "import",
+             "region_tag_ids": [Command.set(row["tags"].filtered(
+                 lambda tag: tag.kind == "region").ids)],
+             "culture_tag_ids": [Command.set(row["tags"].filtered(
+                 lambda tag: tag.kind == "culture").ids)]}
+            for row in new_rows
+        ])
+        partner_of = {row["row_no"]: partner
+                      for row, partner in zip(new_rows, created, strict=True)}
+        outcomes = dict.fromkeys(partner_of, "created")
+        existing = Partner.browse([row["partner"].id for row in rows if row["partner"]])
+        # One read of what the rows compare, for all the matched customers.
+        existing.fetch([*rows[0]["vals"], "region_tag_ids", "culture_tag_ids",
+                        "contact_point_ids"])
+        for row in rows:
+            if not row["partner"]:
+                continue
+            partner = existing.browse(row["partner"].id).with_prefetch(existing._prefetch_ids)
+            partner_of[row["row_no"]] = partner
+            changes = {
+                name: value for name, value in row["vals"].items()
+                if (partner[name].id if name == "country_id" else partner[name] or False)
+                != value and (value or name == "is_company")
+            }
+            region = (row["tags"].filtered(lambda tag: tag.kind == "region")
+                      - partner.region_tag_ids)
+            culture = (row["tags"].filtered(lambda tag: tag.kind == "culture")
+                       - partner.culture_tag_ids)
+            if region:
+                changes["region_tag_ids"] = [Command.link(tag.id) for tag in region]
+            if culture:
+                changes["culture_tag_ids"] = [Command.link(tag.id) for tag in culture]
+            if changes:
+                partner.write(changes)
+            outcomes[row["row_no"]] = "updated" if changes else "unchanged"
+        # Values and primaries of each customer, with those added by earlier rows.
+        known, primaries = {}, set()
+        for partner in existing:
+            points = partner.contact_point_ids
+            known[partner.id] = set(points.mapped("value_normalized"))
+            primaries.update((partner.id, point.kind) for point in points if point.is_primary)
+        new_points = []
+        for row in rows:
+            partner = partner_of[row["row_no"]]
+            values = known.setdefault(partner.id, set())
+            for kind in ("email", "phone"):
+                normalized = row[f"{kind}_normalized"]
+                if not normalized or normalized in values:
+                    continue
+                values.add(normalized)
+                new_points.append({
+                    "partner_id": partner.id, "kind": kind, "value": row[kind],
+                    "company_id": company_id,
+                    "is_primary": (partner.id, kind) not in primaries,
+                })
+                primaries.add((partner.id, kind))
+                if outcomes[row["row_no"]] == "unchanged":
+                    outcomes[row["row_no"]] = "updated"
+        self.env["customer.contact.point"].with_context(
             customer_consent_source="import"
-        )
-        known = set(partner.contact_point_ids.mapped("value_normalized"))
-        new_points = [
-            {"partner_id": partner.id, "kind": kind, "value": row[kind],
-             "company_id": self.company_id.id,
-             "is_primary": not partner.contact_point_ids.filtered(
-                 lambda point, kind=kind: point.kind == kind and point.is_primary)}
-            for kind in ("email", "phone")
-            if row[f"{kind}_normalized"] and row[f"{kind}_normalized"] not in known
-        ]
-        if new_points:
-            points.create(new_points)
-            outcome = "updated" if outcome == "unchanged" else outcome
-        if not row["known_ref"]:
-            self.env["ir.model.data"].sudo().create({
-                "module": XMLID_MODULE, "model": "res.partner", "res_id": partner.id,
-                "name": f"{self.company_id.id}_{row['external_ref']}", "noupdate": True,
-            })
-        return outcome
+        ).create(new_points)
+        self.env["ir.model.data"].sudo().create([
+            {"module": XMLID_MODULE, "model": "res.partner",
+             "res_id": partner_of[row["row_no"]].id,
+             "name": f"{company_id}_{row['external_ref']}", "noupdate": True}
+            for row in rows if not row["known_ref"]
+        ])
+        return outcomes

@@ -168,6 +168,72 @@ class TestImportCustomers(ImportCase):
         self.assertFalse(self._lines())
 
 
+    def test_a_row_refused_while_saving_leaves_the_rest_of_its_batch_saved(self):
+        self._import_customers()
+        # A masked e-mail passes the row checks and is refused only when the customer is
+        # saved: the batch is saved again row by row.
+        job = self._run(self._customers(
+            "S1,Zhou Min,,,zhou.min@example.com,,,CN,East China\n"
+            "S2,Masked Row,,,zho***@example.com,139 0013 9001,,CN,\n"
+            "C1,王芳,no,,wang.fang@example.com,138 0013 8000,Suzhou,CN,East China\n"
+            "S3,Qian Hao,,,,139 0013 9003,,CN,Cantonese\n"
+        ), kind="customer")
+        self.assertEqual(self._counts(job), (2, 1, 0, 1))
+        errors = self._error_rows(job)
+        self.assertEqual([row[0] for row in errors], ["3"], "the row number of the file")
+        self.assertIn("zho***@example.com", errors[0][1])
+        self.assertFalse(self.env["res.partner"].with_context(active_test=False).search(
+            [("name", "=", "Masked Row")]), "the refused row leaves no customer")
+        self.assertFalse(self.env["customer.contact.point"].search(
+            [("value_normalized", "=", "+8613900139001")]), "nor a contact point")
+        self.assertFalse(self.env["ir.model.data"].search(
+            [("module", "=", "customer_file_import"), ("name", "=", f"{self.company.id}_S2")]
+        ), "nor an external reference")
+        zhou, qian = self._partner("S1"), self._partner("S3")
+        self.assertEqual(self.env["res.partner"].search_count([("name", "=", "Zhou Min")]), 1,
+                         "saved once, not once per attempt")
+        self.assertEqual(zhou.contact_point_ids.mapped("value_normalized"),
+                         ["zhou.min@example.com"])
+        self.assertEqual(zhou.region_tag_ids, self.region)
+        self.assertEqual(qian.culture_tag_ids, self.culture)
+        self.assertTrue(qian.customer_code)
+        self.assertEqual(self._partner("C1").city, "Suzhou", "the update of the batch is kept")
+
+    def test_a_row_refused_by_a_database_constraint_is_named_and_the_others_saved(self):
+        # A constraint of the database that the row checks do not know (another module's).
+        self.env.cr.execute(SQL(
+            "ALTER TABLE res_partner ADD CONSTRAINT test_import_no_atlantis"
+            " CHECK (city IS DISTINCT FROM 'Atlantis')"
+        ))
+        job = self._run(self._customers(
+            "D1,Zhou Min,,,,,Suzhou,CN,\n"
+            "D2,Sunk Row,,,sunk@example.com,,Atlantis,CN,\n"
+        ), kind="customer")
+        self.assertEqual(self._counts(job), (1, 0, 0, 1))
+        errors = self._error_rows(job)
+        self.assertEqual([row[0] for row in errors], ["3"])
+        self.assertIn("test_import_no_atlantis", errors[0][1])
+        self.assertEqual(self._partner("D1").city, "Suzhou")
+        self.assertFalse(self.env["customer.contact.point"].search(
+            [("value_normalized", "=", "sunk@example.com")]))
+
+    def test_rows_of_one_batch_matching_one_customer_give_it_one_primary_per_kind(self):
+        harbour = self.env["res.partner"].create({"name": "Harbour", "vat": "CN91310000"})
+        job = self._run(self._customers(
+            "V1,Harbour Trading,yes,CN91310000,sales@harbour.example.com,,,CN,\n"
+            "V2,Harbour Trading,yes,CN91310000,info@harbour.example.com,,,CN,Cantonese\n"
+        ), kind="customer")
+        self.assertEqual(self._counts(job), (0, 2, 0, 0))
+        self.assertEqual(self._partner("V1"), harbour)
+        self.assertEqual(self._partner("V2"), harbour)
+        points = harbour.contact_point_ids
+        self.assertEqual(sorted(points.mapped("value_normalized")),
+                         ["info@harbour.example.com", "sales@harbour.example.com"])
+        self.assertEqual(points.filtered("is_primary").value_normalized,
+                         "sales@harbour.example.com", "the first row's address is primary")
+        self.assertEqual(harbour.culture_tag_ids, self.culture)
+
+
 class TestImportPurchases(ImportCase):
     @classmethod
     def setUpClass(cls):
