@@ -209,35 +209,39 @@ class CustomerDuplicateSuspect(models.Model):
         addresses from ``NAME_PASS_ADDRESS_SIMILARITY`` (or the settings' address threshold
         if higher).
 
-        Each customer is keyed by its syllables in alphabetical order (张伟, 张玮 and "Wei
-        Zhang" share "wei zhang"; 赵浩然 and 浩赵然 share one too) and, for names of three
-        to ``MAX_KEY_SYLLABLES`` syllables, by the same with one syllable after the first
-        left out (王伟伟 gives "wang wei", 张晓明 "ming zhang"); and by the digits of its
-        street and each of them with one digit left out (12: 12, 1, 2; 112: 112, 12, 11).
+        Each customer is keyed by its name in pinyin, the same in alphabetical order (张伟,
+        张玮 and "Wei Zhang" share "wei zhang"; 赵浩然 and 浩赵然 share one too) and, for
+        names of three to ``MAX_KEY_SYLLABLES`` syllables, the name with one syllable after
+        the first left out (王伟伟 gives "wang wei", 张晓明 "zhang ming"); and by the digits
+        of its street and each of them with one digit left out (12: 12, 1, 2; 112: 112, 12,
+        11).
         Two customers sharing a key were written with a homophone, a dropped, doubled or
         swapped character or digit. Names sharing only their surname share no key (张伟,
         张敏); leaving the surname out would pair every 秀英 of a city."""
         return SQL(
             """
-            WITH keyed AS MATERIALIZED (
-                SELECT customers.id, customers.place,
-                       ARRAY_TO_STRING(ARRAY(
-                           SELECT syllable
-                             FROM UNNEST(syllables.list) WITH ORDINALITY s(syllable, position)
-                            WHERE position <> skip ORDER BY syllable), ' ') AS name_key,
-                       CASE WHEN cut = 0 THEN customers.number
-                            ELSE OVERLAY(customers.number PLACING '' FROM cut FOR 1)
-                       END AS number_key
+            WITH named AS MATERIALIZED (
+                SELECT id, place, pinyin, number, STRING_TO_ARRAY(pinyin, ' ') AS syllables
                   FROM (%(customers)s) customers
-                 CROSS JOIN LATERAL STRING_TO_ARRAY(customers.pinyin, ' ') syllables(list)
-                 CROSS JOIN LATERAL GENERATE_SERIES(
-                       0, CASE WHEN CARDINALITY(syllables.list) BETWEEN 3 AND %(max_syllables)s
-                               THEN CARDINALITY(syllables.list) ELSE 0 END) skip
-                 CROSS JOIN LATERAL GENERATE_SERIES(
-                       0, CASE WHEN LENGTH(customers.number) <= %(max_digits)s
-                               THEN LENGTH(customers.number) ELSE 0 END) cut
-                 WHERE customers.number IS NOT NULL AND customers.place IS NOT NULL
-                   AND skip <> 1
+                 WHERE number IS NOT NULL AND place IS NOT NULL AND pinyin IS NOT NULL
+            ),
+            keyed AS MATERIALIZED (
+                SELECT DISTINCT named.id, named.place, name_key, number_key
+                  FROM named
+                 CROSS JOIN LATERAL UNNEST(
+                       ARRAY[named.pinyin, ARRAY_TO_STRING(ARRAY(
+                           SELECT syllable FROM UNNEST(named.syllables) syllable
+                            ORDER BY syllable), ' ')]
+                       || ARRAY(SELECT ARRAY_TO_STRING(named.syllables[:skip - 1]
+                                                       || named.syllables[skip + 1:], ' ')
+                                  FROM GENERATE_SERIES(2, CARDINALITY(named.syllables)) skip
+                                 WHERE CARDINALITY(named.syllables)
+                                       BETWEEN 3 AND %(max_syllables)s)) name_key
+                 CROSS JOIN LATERAL UNNEST(
+                       ARRAY[named.number]
+                       || ARRAY(SELECT OVERLAY(named.number PLACING '' FROM cut FOR 1)
+                                  FROM GENERATE_SERIES(1, LENGTH(named.number)) cut
+                                 WHERE LENGTH(named.number) <= %(max_digits)s)) number_key
             ),
             candidates AS (
                 SELECT DISTINCT a.id AS a, b.id AS b
@@ -273,34 +277,37 @@ class CustomerDuplicateSuspect(models.Model):
         )
         address_threshold = config.duplicate_address_similarity
         name_threshold = config.duplicate_name_similarity
-        cr.execute(SQL(
-            """
-            CREATE TEMP TABLE customer_duplicate_found ON COMMIT DROP AS
-            WITH pairs AS (
-                SELECT a, b, BOOL_OR(kind = 'phone') AS phone, BOOL_OR(kind = 'email') AS email,
-                       BOOL_OR(kind = 'vat') AS vat
-                  FROM (%(exact)s
-                        UNION ALL SELECT a, b, 'address' FROM (%(address_pairs)s) by_address
-                        UNION ALL SELECT a, b, 'name' FROM (%(name_pairs)s) by_name) found
-                 GROUP BY a, b
-            )
-            SELECT pairs.*, a.company_id AS company_a, b.company_id AS company_b,
-                   SIMILARITY(a.name, b.name) AS name_similarity,
-                   COALESCE(SIMILARITY(a.customer_file_name_pinyin,
-                                       b.customer_file_name_pinyin), 0) AS pinyin_similarity,
-                   a.customer_file_name_pinyin = b.customer_file_name_pinyin
-                   AND LOWER(a.name) <> LOWER(b.name) AS same_name_pinyin,
-                   COALESCE(SIMILARITY(a.customer_file_address_key,
-                                       b.customer_file_address_key), 0) AS address_similarity
-              FROM pairs
-              JOIN res_partner a ON a.id = pairs.a
-              JOIN res_partner b ON b.id = pairs.b
-             WHERE a.company_id IS NULL OR b.company_id IS NULL OR a.company_id = b.company_id
-            """,
-            exact=self._exact_pairs_query(),
-            address_pairs=self._address_pairs_query(address_threshold, name_threshold),
-            name_pairs=self._name_pairs_query(address_threshold),
-        ))
+        # The name pass's keys are set-returning functions the planner cannot count (it
+        # expects billions of rows): JIT compiling took longer than the passes ran.
+        with self.env["customer.purchase.line"]._without_jit():
+            cr.execute(SQL(
+                """
+                CREATE TEMP TABLE customer_duplicate_found ON COMMIT DROP AS
+                WITH pairs AS (
+                    SELECT a, b, BOOL_OR(kind = 'phone') AS phone, BOOL_OR(kind = 'email') AS email,
+                           BOOL_OR(kind = 'vat') AS vat
+                      FROM (%(exact)s
+                            UNION ALL SELECT a, b, 'address' FROM (%(address_pairs)s) by_address
+                            UNION ALL SELECT a, b, 'name' FROM (%(name_pairs)s) by_name) found
+                     GROUP BY a, b
+                )
+                SELECT pairs.*, a.company_id AS company_a, b.company_id AS company_b,
+                       SIMILARITY(a.name, b.name) AS name_similarity,
+                       COALESCE(SIMILARITY(a.customer_file_name_pinyin,
+                                           b.customer_file_name_pinyin), 0) AS pinyin_similarity,
+                       a.customer_file_name_pinyin = b.customer_file_name_pinyin
+                       AND LOWER(a.name) <> LOWER(b.name) AS same_name_pinyin,
+                       COALESCE(SIMILARITY(a.customer_file_address_key,
+                                           b.customer_file_address_key), 0) AS address_similarity
+                  FROM pairs
+                  JOIN res_partner a ON a.id = pairs.a
+                  JOIN res_partner b ON b.id = pairs.b
+                 WHERE a.company_id IS NULL OR b.company_id IS NULL OR a.company_id = b.company_id
+                """,
+                exact=self._exact_pairs_query(),
+                address_pairs=self._address_pairs_query(address_threshold, name_threshold),
+                name_pairs=self._name_pairs_query(address_threshold),
+            ))
         cr.execute(SQL(
             """
             INSERT INTO customer_duplicate_suspect AS suspect (
