@@ -173,8 +173,8 @@ class CustomerDuplicateSuspect(models.Model):
     @api.model
     def _address_pairs_query(self, address_threshold, name_threshold):
         """(a, b) of customers with similar addresses and similar names, as written
-        (``name_threshold``) or in pinyin (``PINYIN_SIMILARITY``; 王伟 and 王伟伟 are 0.4
-        apart as written, the same in pinyin), by pg_trgm ``similarity``. Only customers
+        (``name_threshold``) or in pinyin (``PINYIN_SIMILARITY``; 王伟 and 王伟伟 score 0.4
+        as written, 1 in pinyin), by pg_trgm ``similarity``. Only customers
         whose addresses hold the same numbers (house number, zip) and whose names in pinyin
         start with the same letter are compared: comparing every customer with every one at
         a similar address (the ``%`` operator on the address key's trigram index) meets, in

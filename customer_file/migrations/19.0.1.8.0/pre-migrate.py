@@ -1,7 +1,7 @@
 """19.0.1.8.0: the names in pinyin that the duplicate suspects' name pass compares are filled
 here, chunk by chunk (read by SQL, converted in Python, one UPDATE per chunk), before the ORM
-would compute them partner by partner. Only partners still without one are read, so a run
-that stopped half-way resumes where it stopped."""
+would compute them partner by partner. Only partners still without one are read: run again,
+it does only what is left."""
 
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists
