@@ -2,12 +2,13 @@
     "name": "Customer File",
     "summary": "A complete customer file on contacts: profile, purchases, owned products, "
     "service, preferences, interactions, consent and access control",
-    "version": "19.0.1.7.0",
+    "version": "19.0.1.8.0",
     "category": "Sales/CRM",
     "author": "Customer File",
     "license": "LGPL-3",
     "application": True,
     "depends": ["contacts", "sale", "phone_validation", "privacy_lookup"],
+    "external_dependencies": {"python": ["pypinyin"]},
     "data": [
         "security/customer_file_groups.xml",
         "security/ir.model.access.csv",

@@ -13,6 +13,7 @@ from ..tools.access import check_group
 from ..tools.data_quality import ADDRESS_FIELDS, CUSTOMER_SQL, DEFAULT_REVIEW_MONTHS, address_key
 from ..tools.encryption import EncryptedChar, Keyring
 from ..tools.job_fields import check_job_fields
+from .customer_duplicate_suspect import name_pinyin
 
 USER = "customer_file.group_customer_file_user"
 SENSITIVE = "customer_file.group_customer_file_sensitive"
@@ -262,6 +263,12 @@ class ResPartner(models.Model):
         help="Street, zip and city in lower case: compared by trigram similarity to find "
         "customers at the same address, and searched (through its trigram index) by the "
         "customer search's Address.",
+    )
+    customer_file_name_pinyin = fields.Char(
+        string="Name in Pinyin", compute="_compute_customer_file_name_pinyin", store=True,
+        copy=False, groups=USER,
+        help="The name with its Chinese characters in pinyin without tones, in lower case, "
+        "one word per syllable: names that sound alike (张伟, 张玮) are the same here.",
     )
 
     _age_range = models.Constraint(
@@ -601,7 +608,7 @@ class ResPartner(models.Model):
             "purchase_order_count", "lifetime_spend", "spend_12m", "average_order_value",
             "favourite_category_ids", "value_tier", "customer_file_erased_date",
             "completeness", "last_review_date", "last_review_user_id",
-            "customer_file_address_key",
+            "customer_file_address_key", "customer_file_name_pinyin",
         }
 
     @api.model_create_multi
@@ -957,6 +964,11 @@ class ResPartner(models.Model):
             partner.customer_file_address_key = address_key(
                 *(partner[fname] for fname in ADDRESS_FIELDS)
             )
+
+    @api.depends("name")
+    def _compute_customer_file_name_pinyin(self):
+        for partner in self:
+            partner.customer_file_name_pinyin = name_pinyin(partner.name)
 
     # Completeness
 

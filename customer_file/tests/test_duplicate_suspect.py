@@ -1,7 +1,9 @@
+import importlib.util
+
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import TransactionCase, new_test_user, tagged
-from odoo.tools import SQL
+from odoo.tools import SQL, file_path
 
 USER = "customer_file.group_customer_file_user"
 OFFICER = "customer_file.group_customer_file_officer"
@@ -41,6 +43,13 @@ class TestDuplicateSuspects(TransactionCase):
         cls.zhang.vat = "91310000MA1FL"
         cls.stranger = customer("Chen Jie", street="1 Other Street", city="Chengdu")
         cls.namesake = customer("Zhang Wei Trading", street="5 Far Avenue", city="Harbin")
+        # Chengdu: a house-number typo, a homophone, and people who only share a surname.
+        cls.liu = customer("刘洋", street="12 Renmin Road", city="Chengdu")
+        cls.liu_typo = customer("刘洋", street="112 Renmin Road", city="Chengdu")
+        cls.zhang_wei = customer("张伟", street="8 Jiefang Road", city="Chengdu")
+        cls.zhang_wei_homophone = customer("张玮", street="18 Jiefang Road", city="Chengdu")
+        cls.zhang_min = customer("张敏", street="8 Jiefang Road", city="Chengdu")
+        cls.zhang_jie = customer("张杰", street="28 Jiefang Road", city="Chengdu")
 
     def _pair(self, a, b):
         low, high = sorted((a, b), key=lambda partner: partner.id)
@@ -68,6 +77,59 @@ class TestDuplicateSuspects(TransactionCase):
         self.assertGreater(phone.score, 0)
         self.assertLessEqual(max(self.env["customer.duplicate.suspect"].search([]).mapped(
             "score")), 100)
+
+    def test_a_house_number_typo_with_the_same_name_is_found(self):
+        self._detect()
+        pair = self._pair(self.liu, self.liu_typo)
+        self.assertTrue(pair, "12 and 112 Renmin Road put them in different address blocks, "
+                        "the name pass pairs them")
+        self.assertIn("same name", pair.reasons)
+        self.assertIn("similar address", pair.reasons)
+
+    def test_a_chinese_homophone_in_the_same_city_is_found(self):
+        self.assertEqual(self.zhang_wei.customer_file_name_pinyin, "zhang wei")
+        self.assertEqual(self.zhang_wei_homophone.customer_file_name_pinyin, "zhang wei")
+        self._detect()
+        pair = self._pair(self.zhang_wei, self.zhang_wei_homophone)
+        self.assertTrue(pair.same_name_pinyin)
+        self.assertIn("same name in pinyin", pair.reasons)
+        self.assertEqual(pair.name_similarity, 0, "张伟 and 张玮 are not similar as written")
+        self.assertGreater(pair.score, 30)
+        # Moved to another city, the homophone is somebody else.
+        self.zhang_wei_homophone.city = "Chongqing"
+        self._detect()
+        self.assertFalse(self._pair(self.zhang_wei, self.zhang_wei_homophone))
+
+    def test_a_common_surname_in_the_same_city_is_no_suspect(self):
+        self._detect()
+        for other in (self.zhang_min, self.zhang_jie):
+            self.assertFalse(self._pair(self.zhang_wei, other),
+                             f"张伟 and {other.name}: same surname, same street")
+            self.assertFalse(self._pair(self.zhang_wei_homophone, other))
+        self.assertFalse(self._pair(self.zhang_min, self.zhang_jie))
+
+    def test_the_name_in_pinyin_follows_the_name(self):
+        self.zhang_min.name = "欧阳 Na-na"
+        self.assertEqual(self.zhang_min.customer_file_name_pinyin, "ou yang na na")
+        self.zhang_min.name = "Zhang Wei Trading"
+        self.assertEqual(self.zhang_min.customer_file_name_pinyin, "zhang wei trading")
+
+    def test_the_upgrade_fills_the_name_in_pinyin_of_existing_partners(self):
+        path = file_path("customer_file/migrations/19.0.1.8.0/pre-migrate.py")
+        spec = importlib.util.spec_from_file_location("customer_file_1_8_0", path)
+        script = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(script)
+        partners = self.zhang_wei | self.zhang_wei_homophone | self.liu | self.zhang
+        self.env.flush_all()
+        self.env.cr.execute(SQL(
+            "UPDATE res_partner SET customer_file_name_pinyin = NULL WHERE id = ANY(%s)",
+            partners.ids))
+        self.assertEqual(script.fill_name_pinyin(self.env.cr, chunk=3), 4,
+                         "chunks of 3 go on to the fourth partner")
+        self.assertEqual(script.fill_name_pinyin(self.env.cr), 0, "nothing left to fill")
+        partners.invalidate_recordset(["customer_file_name_pinyin"])
+        self.assertEqual(partners.mapped("customer_file_name_pinyin"),
+                         ["zhang wei", "zhang wei", "liu yang", "zhang wei trading"])
 
     def test_groups_link_customers_through_one_another(self):
         self._detect()
