@@ -5,7 +5,8 @@ quality settings are created, in SQL too)."""
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists
 
-# As ADDRESS_KEY_SQL of customer_file/models/res_partner_data_quality.py.
+# As ADDRESS_KEY_SQL of customer_file/tools/data_quality.py (a copy: the script must keep
+# doing what it did when the module changes).
 ADDRESS_KEY_SQL = (
     "NULLIF(LOWER(BTRIM(REGEXP_REPLACE(CONCAT_WS(' ', NULLIF(BTRIM(street), ''),"
     " NULLIF(BTRIM(street2), ''), NULLIF(BTRIM(zip), ''), NULLIF(BTRIM(city), '')),"
