@@ -423,7 +423,10 @@ class CustomerChurnWarning(models.Model):
 
     @api.model
     def _close_won_back(self, partner_ids=None, company_id=None):
-        """Close open warnings whose customer bought again after the warning; return them."""
+        """Close open warnings whose customer bought again after the warning; return them.
+        Each warning looks its customer's lines up from its date on (the ledger's index on
+        customer and date): a join with the ledger made PostgreSQL scan all of it for a few
+        thousand warnings."""
         self.env["customer.purchase.line"].flush_model()
         self.flush_model()
         rows = self.env.execute_query(SQL(
@@ -433,17 +436,20 @@ class CustomerChurnWarning(models.Model):
                    date_closed = CURRENT_DATE, won_back_percent = 100,
                    write_date = NOW() AT TIME ZONE 'UTC'
               FROM (
-                    SELECT open_warning.id, MIN(line.date) AS date
+                    SELECT open_warning.id, bought.date
                       FROM customer_churn_warning open_warning
-                      JOIN customer_purchase_line line
-                        ON line.commercial_partner_id = open_warning.partner_id
-                       AND line.company_id = open_warning.company_id
-                       AND line.is_refund IS NOT TRUE
-                       AND (line.date > open_warning.date_detected
-                            OR (line.date = open_warning.date_detected
-                                AND line.create_date >= open_warning.create_date))
+                     CROSS JOIN LATERAL (
+                           SELECT MIN(line.date) AS date
+                             FROM customer_purchase_line line
+                            WHERE line.commercial_partner_id = open_warning.partner_id
+                              AND line.date >= open_warning.date_detected
+                              AND line.company_id = open_warning.company_id
+                              AND line.is_refund IS NOT TRUE
+                              AND (line.date > open_warning.date_detected
+                                   OR line.create_date >= open_warning.create_date)
+                          ) bought
                      WHERE open_warning.state IN %(open)s %(partner_filter)s %(company_filter)s
-                     GROUP BY open_warning.id
+                       AND bought.date IS NOT NULL
                    ) purchase
              WHERE warning.id = purchase.id
             RETURNING warning.id

@@ -204,6 +204,14 @@ class TestChurnWarning(SegmentationCase):
         self.assertEqual(warning.won_back_percent, 100)
         self.assertFalse(warning.activity_ids)
 
+    def test_a_purchase_dated_before_the_warning_does_not_win_it_back(self):
+        self._run()
+        warning = self._warnings(self.sandra)
+        self._buy(self.sandra, 3, 300)
+        self._run("churn")
+        self.assertIn(warning.state, ("new", "in_progress"))
+        self.assertFalse(warning.won_back_date)
+
     def test_a_run_closes_the_warning_of_a_customer_who_bought_since(self):
         self._run()
         warning = self._warnings(self.sandra)
