@@ -15,8 +15,10 @@ WARNING_STATES = [
 ]
 OPEN_STATES = ("new", "in_progress")
 # An open warning keeping its severity and reasons is rewritten only when its probability
-# moves by this many points or more.
+# moves by this many points or more, and its reasons measured again (their values and
+# contributions) only when it moves by REMEASURE_MIN_MOVE points or more.
 RESCORE_MIN_MOVE = 3
+REMEASURE_MIN_MOVE = 10
 # Set by the runs (the cohort once, when they open a warning) and by the workflow actions.
 JOB_FIELDS = frozenset({
     "score", "severity", "cohort", "signal_ids", "signal_key", "run_id", "date_detected",
@@ -264,8 +266,18 @@ class CustomerChurnWarning(models.Model):
         # reasons changed, or whose probability moved by RESCORE_MIN_MOVE points or more, are
         # written (every one when remeasuring): a weekly refit nudges most probabilities by
         # a point or two, and rewriting every open warning and its reasons for that cost
-        # more than the scoring. Their signals, and those of the new warnings, are measured
-        # again; the others keep the values of the run that set them (``run_id``).
+        # more than the scoring. Their reasons, and those of the new warnings, are measured
+        # again when the severity or the set of reasons changed or the probability moved by
+        # REMEASURE_MIN_MOVE points (a week changes the values of nearly every reason: the
+        # days since the last purchase); the others keep the values and contributions of
+        # the run that measured them (``run_id``).
+        changed = SQL(
+            """(%(remeasure)s
+                OR (warning.severity, warning.signal_key)
+                   IS DISTINCT FROM (%(severity)s, evaluated.signal_key)
+                OR warning.score IS NULL)""",
+            remeasure=remeasure, severity=self._severity_case(SQL("evaluated.score")),
+        )
         self.env.cr.execute(SQL(
             """
             DROP TABLE IF EXISTS customer_churn_rescored;
@@ -274,25 +286,25 @@ class CustomerChurnWarning(models.Model):
             WITH rescored AS (
                 UPDATE customer_churn_warning warning
                    SET score = evaluated.score, severity = %(severity)s,
-                       signal_key = evaluated.signal_key, run_id = %(run)s,
+                       signal_key = evaluated.signal_key,
+                       run_id = CASE WHEN %(changed)s
+                                          OR abs(warning.score - evaluated.score) >= %(far)s
+                                     THEN %(run)s ELSE warning.run_id END,
                        write_date = NOW() AT TIME ZONE 'UTC'
                   FROM customer_churn_evaluated evaluated
                  WHERE evaluated.warning_id = warning.id
-                   AND (%(remeasure)s
-                        OR (warning.severity, warning.signal_key)
-                           IS DISTINCT FROM (%(severity)s, evaluated.signal_key)
-                        OR warning.score IS NULL
-                        OR abs(warning.score - evaluated.score) >= %(min_move)s)
-                RETURNING warning.partner_id, warning.id
+                   AND (%(changed)s OR abs(warning.score - evaluated.score) >= %(near)s)
+                RETURNING warning.partner_id, warning.id, warning.run_id
             )
-            INSERT INTO customer_churn_rescored SELECT partner_id, id FROM rescored;
+            INSERT INTO customer_churn_rescored
+            SELECT partner_id, id FROM rescored WHERE run_id = %(run)s;
             INSERT INTO customer_churn_rescored
             SELECT partner_id, warning_id FROM customer_churn_evaluated
              WHERE warning_id = ANY(%(new)s);
             ANALYZE customer_churn_rescored;
             """,
             severity=self._severity_case(SQL("evaluated.score")), run=run.id, new=new_ids,
-            remeasure=remeasure, min_move=RESCORE_MIN_MOVE,
+            changed=changed, near=RESCORE_MIN_MOVE, far=REMEASURE_MIN_MOVE,
         ))
         self.env["customer.churn.evaluation"]._measure_reasons(
             config, SQL("customer_churn_rescored"))

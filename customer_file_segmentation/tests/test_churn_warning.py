@@ -113,10 +113,11 @@ class TestChurnWarning(SegmentationCase):
     def test_a_small_move_of_the_probability_rewrites_nothing(self):
         """A refit nudges most probabilities by a point or two: a warning keeping its
         severity and reasons is rewritten only when its probability moves by 3 points or
-        more."""
+        more, and its reasons measured again only when it moves by 10 or more."""
         first_run = self._run()
         warning = self._warnings(self.sandra)
-        for stored, rewritten in ((93, False), (97, False), (90, True)):
+        for stored, rewritten, measured_again in ((93, False, False), (97, False, False),
+                                                  (90, True, False), (84, True, True)):
             self.env.cr.execute(SQL(
                 "UPDATE customer_churn_warning SET score = %s WHERE id = %s", stored, warning.id
             ))
@@ -126,12 +127,12 @@ class TestChurnWarning(SegmentationCase):
             self.env.invalidate_all()
             self.assertEqual(self._row_version(warning) != row, rewritten, stored)
             self.assertEqual(warning.score, 95 if rewritten else stored)
-            self.assertEqual(warning.run_id, later_run if rewritten else first_run)
-            # The reasons' values and contributions were measured for the rewritten one
-            # alone (the run's temporary table lasts until the transaction ends).
+            self.assertEqual(warning.run_id, later_run if measured_again else first_run)
+            # The reasons' values and contributions were measured for that one alone (the
+            # run's temporary table lasts until the transaction ends).
             measured = self.env.execute_query(SQL(
                 "SELECT DISTINCT partner_id FROM customer_churn_fired"))
-            self.assertEqual(measured, [(self.sandra.id,)] if rewritten else [], stored)
+            self.assertEqual(measured, [(self.sandra.id,)] if measured_again else [], stored)
 
     def test_a_small_move_of_the_probability_leaves_the_score_row(self):
         """The churn score of a customer's score row follows the same rule in runs over
