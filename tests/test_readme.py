@@ -15,3 +15,19 @@ def test_addon_readmes_match_their_fragments():
         check=False,
     )
     assert check.returncode == 0, check.stdout
+
+
+def test_readmes_are_valid_restructuredtext():
+    """Odoo renders an addon's README.rst as its description in the Apps screen: a markup
+    error shows there as a docutils error."""
+    import io
+
+    import docutils.core
+
+    for readme in sorted([REPO / "README.rst", *REPO.glob("*/README.rst")]):
+        messages = io.StringIO()
+        docutils.core.publish_doctree(
+            readme.read_text(encoding="utf-8"),
+            settings_overrides={"warning_stream": messages, "report_level": 2},
+        )
+        assert not messages.getvalue(), f"{readme.relative_to(REPO)}: {messages.getvalue()}"
