@@ -717,26 +717,32 @@ class ResPartner(models.Model):
         self.env.cr.execute(SQL(
             """
             WITH affected AS (SELECT unnest(%(ids)s::int[]) AS id),
-            lines AS (
-                SELECT line.commercial_partner_id AS partner_id, line.product_categ_id,
-                       line.amount
-                  FROM customer_purchase_line line
-                  JOIN affected ON affected.id = line.commercial_partner_id
-                 WHERE line.product_categ_id IS NOT NULL
-                UNION ALL
-                SELECT line.partner_id, line.product_categ_id, line.amount
-                  FROM customer_purchase_line line
-                  JOIN affected ON affected.id = line.partner_id
-                 WHERE line.partner_id <> line.commercial_partner_id
-                   AND line.product_categ_id IS NOT NULL
+            -- Each partner's lines summed by the ledger's indexes on the customer: a join
+            -- let PostgreSQL hash the whole ledger for a few thousand partners.
+            spent AS (
+                SELECT affected.id AS partner_id, category.product_categ_id, category.amount
+                  FROM affected
+                 CROSS JOIN LATERAL (
+                       SELECT line.product_categ_id, SUM(line.amount) AS amount
+                         FROM (SELECT own.product_categ_id, own.amount
+                                 FROM customer_purchase_line own
+                                WHERE own.commercial_partner_id = affected.id
+                                  AND own.product_categ_id IS NOT NULL
+                               UNION ALL
+                               SELECT person.product_categ_id, person.amount
+                                 FROM customer_purchase_line person
+                                WHERE person.partner_id = affected.id
+                                  AND person.partner_id <> person.commercial_partner_id
+                                  AND person.product_categ_id IS NOT NULL) line
+                        GROUP BY line.product_categ_id
+                      ) category
+                 WHERE category.amount > 0
             ),
             ranked AS (
                 SELECT partner_id, product_categ_id,
                        ROW_NUMBER() OVER (PARTITION BY partner_id
-                                          ORDER BY SUM(amount) DESC, product_categ_id) AS rank
-                  FROM lines
-                 GROUP BY partner_id, product_categ_id
-                HAVING SUM(amount) > 0
+                                          ORDER BY amount DESC, product_categ_id) AS rank
+                  FROM spent
             )
             INSERT INTO res_partner_favourite_category_rel (partner_id, category_id)
             SELECT partner_id, product_categ_id FROM ranked WHERE rank <= %(top)s
