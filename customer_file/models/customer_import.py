@@ -920,14 +920,20 @@ class CustomerImport(models.Model):
         Day = self.env["customer.purchase.day"]
         self.env["customer.purchase.line"].invalidate_model()
         days = SQL("SELECT DISTINCT * FROM customer_import_days")
+        # The rows of each day by the summary's index on customer, company and day: a
+        # join let PostgreSQL scan the whole summary (millions of rows) for each batch.
         self.env.cr.execute(SQL(
             """
-            DELETE FROM customer_purchase_day summary
-             USING (%s) day
-             WHERE summary.commercial_partner_id = day.commercial_partner_id
-               AND summary.partner_id = day.partner_id
-               AND summary.company_id = day.company_id
-               AND summary.date = day.date
+            DELETE FROM customer_purchase_day
+             WHERE id IN (SELECT summary.id
+                            FROM (%s) day
+                           CROSS JOIN LATERAL (
+                                 SELECT summary.id FROM customer_purchase_day summary
+                                  WHERE summary.commercial_partner_id = day.commercial_partner_id
+                                    AND summary.company_id = day.company_id
+                                    AND summary.date = day.date
+                                    AND summary.partner_id = day.partner_id
+                                 OFFSET 0) summary)
             """,
             days,
         ))
