@@ -207,6 +207,25 @@ class TestCustomerFileReport(HttpCase):
         self.assertEqual(bars[-6]["up"], 0)
         self.assertEqual(sum(1 for bar in bars if bar["up"] or bar["down"]), 3)
 
+    def test_owned_products_latest_fifty_of_the_organisation(self):
+        colleague = self.env["res.partner"].create({
+            "name": "王小红", "parent_id": self.second.id,
+        })
+        self.env["customer.owned.product"].create([{
+            "partner_id": (self.second if unit % 2 else colleague).id,
+            "product_id": self.product.id, "serial_number": f"SN-MANY-{unit:03d}",
+            "purchase_date": self.today - timedelta(days=unit),
+        } for unit in range(51)])
+        values = self.env["report.customer_file.report_customer_file"].with_user(
+            self.salesperson)._get_report_values((self.second | colleague).ids)
+        for partner in (self.second, colleague):
+            owned = values["owned_products"][partner.id]
+            self.assertEqual(values["owned_product_counts"][partner.id], 51,
+                             "a contact person prints the products of the organisation")
+            self.assertEqual(len(owned), 50)
+            self.assertEqual(owned[0].serial_number, "SN-MANY-000", "the latest first")
+            self.assertNotIn("SN-MANY-050", owned.mapped("serial_number"))
+
     def test_report_values_cost_no_query_per_purchase_line(self):
         Report = self.env["report.customer_file.report_customer_file"].with_user(
             self.salesperson)
