@@ -44,6 +44,7 @@
         "data/customer_data_request_data.xml",
         "data/customer_import_data.xml",
         "data/customer_data_quality_data.xml",
+        "report/customer_file_report.xml",
     ],
     "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",

@@ -83,9 +83,10 @@ apt_install_missing() {
 }
 
 system_packages() {
-    # The database; PDF reports with Chinese text; browser tours; python-magic's library.
+    # The database; PDF reports with Chinese text (pdftotext reads them back in the tests);
+    # browser tours; python-magic's library.
     # libpq-dev and gcc build psycopg2 (the package Odoo declares, not the binary wheel).
-    apt_install_missing postgresql-15 wkhtmltopdf gsfonts fonts-noto-cjk chromium chromium-driver libmagic1 \
+    apt_install_missing postgresql-15 wkhtmltopdf poppler-utils gsfonts fonts-noto-cjk chromium chromium-driver libmagic1 \
         libpq-dev gcc
 }
 
