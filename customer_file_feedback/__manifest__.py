@@ -23,6 +23,7 @@
         "views/customer_feedback_report_views.xml",
         "views/customer_improvement_measure_views.xml",
         "views/res_partner_views.xml",
+        "report/customer_feedback_xlsx_export.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -22,6 +22,7 @@
         "views/customer_churn_model_views.xml",
         "views/res_partner_views.xml",
         "views/menus.xml",
+        "report/customer_xlsx_exports.xml",
     ],
     "demo": ["demo/customer_file_segmentation_demo.xml"],
 }

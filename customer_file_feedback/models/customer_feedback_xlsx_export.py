@@ -1,0 +1,139 @@
+import datetime
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from odoo.addons.customer_file.tools import xlsx
+from odoo.addons.customer_file.tools.access import check_group
+
+CUSTOMER_FILE_USER = "customer_file.group_customer_file_user"
+FEEDBACK_COLUMNS = (
+    "feedback_date", "feedback_id", "partner_id", "feedback_type", "channel",
+    "product_categ_id", "value_tier", "satisfaction", "state", "user_id", "team_id",
+)
+# Measures of the analysis that are NULL when they do not apply (the ORM reads them as 0).
+NULLABLE_MEASURES = ("csat", "hours_to_acknowledge", "hours_to_resolve")
+
+
+class _Tally:
+    """The measures of a group of feedback: NPS, CSAT, complaints, time to resolve."""
+
+    def __init__(self):
+        self.feedback = self.nps_responses = self.promoters = self.detractors = 0
+        self.csat_responses = self.complaints = self.resolved = 0
+        self.csat_sum = self.hours_to_resolve_sum = 0.0
+
+    def add(self, report, csat, hours_to_resolve):
+        self.feedback += 1
+        self.nps_responses += report.nps_respondent
+        self.promoters += report.promoter
+        self.detractors += report.detractor
+        self.complaints += report.complaint
+        if csat is not None:
+            self.csat_responses += 1
+            self.csat_sum += csat
+        if hours_to_resolve is not None:
+            self.resolved += 1
+            self.hours_to_resolve_sum += hours_to_resolve
+
+    def row(self):
+        nps = (100.0 * (self.promoters - self.detractors) / self.nps_responses
+               if self.nps_responses else None)
+        return [
+            self.feedback, self.nps_responses, self.promoters,
+            self.nps_responses - self.promoters - self.detractors, self.detractors, nps,
+            self.csat_responses, self.csat_sum / self.csat_responses
+            if self.csat_responses else None,
+            self.complaints,
+            self.hours_to_resolve_sum / self.resolved if self.resolved else None,
+        ]
+
+
+class CustomerXlsxExport(models.TransientModel):
+    _inherit = "customer.xlsx.export"
+
+    @api.model
+    def _export_nps_report(self, reports):
+        """The selected feedback (or all of the list's filter) as the feedback and NPS
+        report: the server action "Export NPS Report (XLSX)" of the satisfaction list."""
+        check_group(self.env, CUSTOMER_FILE_USER)
+        content = self._nps_report_xlsx(self._scope(reports.with_env(self.env)))
+        today = fields.Date.context_today(self)
+        return self._download(f"{self.env._('Feedback and NPS')} {today}.xlsx", content)
+
+    @api.model
+    def _nps_report_xlsx(self, reports):
+        """The .xlsx bytes of the feedback and NPS report of these rows of the satisfaction
+        analysis, read with the user's rights: NPS, CSAT and complaints by month (in the
+        user's time zone) and by channel, then the feedback."""
+        check_group(self.env, CUSTOMER_FILE_USER)
+        self.env.flush_all()
+        env = self.env
+        reports = reports.with_env(env)
+        measures = [
+            xlsx.Column(env._("Feedback"), xlsx.INTEGER),
+            xlsx.Column(env._("NPS Responses"), xlsx.INTEGER),
+            xlsx.Column(env._("Promoters"), xlsx.INTEGER),
+            xlsx.Column(env._("Passives"), xlsx.INTEGER),
+            xlsx.Column(env._("Detractors"), xlsx.INTEGER),
+            xlsx.Column(env._("NPS"), xlsx.DECIMAL),
+            xlsx.Column(env._("CSAT Responses"), xlsx.INTEGER),
+            xlsx.Column(env._("CSAT"), xlsx.DECIMAL),
+            xlsx.Column(env._("Complaints"), xlsx.INTEGER),
+            xlsx.Column(env._("Average Hours to Resolve"), xlsx.DECIMAL),
+        ]
+        book = xlsx.XlsxWorkbook()
+        month_sheet = book.add_sheet(env._("By Month"),
+                                     [xlsx.Column(env._("Month"), xlsx.MONTH), *measures])
+        channel_sheet = book.add_sheet(env._("By Channel"),
+                                       [xlsx.field_column(reports, "channel"), *measures])
+        fnames = list(FEEDBACK_COLUMNS)
+        getters = [xlsx.field_getter(reports, fname) for fname in fnames]
+        feedback_columns = [xlsx.field_column(reports, fname) for fname in fnames]
+        feedback_sheet = book.add_sheet(env._("Feedback"), [
+            *feedback_columns,
+            xlsx.Column(env._("NPS Group")),
+            xlsx.field_column(reports, "csat"),
+            xlsx.field_column(reports, "hours_to_acknowledge"),
+            xlsx.field_column(reports, "hours_to_resolve"),
+        ], freeze_columns=2)
+        nps_groups = {100.0: env._("Promoter"), 0.0: env._("Passive"),
+                      -100.0: env._("Detractor")}
+        months, channels = defaultdict(_Tally), defaultdict(_Tally)
+        for chunk in xlsx.chunks(reports, [*fnames, "nps", "nps_respondent", "promoter",
+                                        "detractor", "complaint"]):
+            nullable = self._nullable_measures(chunk)
+            for report in chunk:
+                csat, hours_to_acknowledge, hours_to_resolve = nullable[report.id]
+                received = fields.Datetime.context_timestamp(report, report.feedback_date)
+                feedback_sheet.write_row([
+                    *(getter(report) for getter in getters),
+                    nps_groups[report.nps] if report.nps_respondent else None,
+                    csat, hours_to_acknowledge, hours_to_resolve,
+                ])
+                months[datetime.date(received.year, received.month, 1)].add(
+                    report, csat, hours_to_resolve)
+                channels[report.channel].add(report, csat, hours_to_resolve)
+        for month in sorted(months):
+            month_sheet.write_row([month, *months[month].row()])
+        channel_labels = dict(reports._fields["channel"]._description_selection(env))
+        for channel, label in channel_labels.items():
+            if channel in channels:
+                channel_sheet.write_row([label, *channels[channel].row()])
+        if False in channels:
+            channel_sheet.write_row([None, *channels[False].row()])
+        return book.close()
+
+    @api.model
+    def _nullable_measures(self, reports):
+        """{id: (csat, hours to acknowledge, hours to resolve)} of these rows (read by the
+        caller with the user's rights), None where the analysis has no value (no CSAT
+        score, not acknowledged or resolved yet)."""
+        rows = self.env.execute_query(SQL(
+            "SELECT report.id, %s FROM (%s) report WHERE report.id = ANY(%s)",
+            SQL(", ").join(SQL.identifier("report", fname) for fname in NULLABLE_MEASURES),
+            reports._table_query,
+            reports.ids,
+        ))
+        return {row[0]: row[1:] for row in rows}
