@@ -2,7 +2,6 @@ import datetime
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.tools import SQL
 
 from odoo.addons.customer_file.tools import xlsx
 from odoo.addons.customer_file.tools.access import check_group
@@ -12,8 +11,10 @@ FEEDBACK_COLUMNS = (
     "feedback_date", "feedback_id", "partner_id", "feedback_type", "channel",
     "product_categ_id", "value_tier", "satisfaction", "state", "user_id", "team_id",
 )
-# Measures of the analysis that are NULL when they do not apply (the ORM reads them as 0).
-NULLABLE_MEASURES = ("csat", "hours_to_acknowledge", "hours_to_resolve")
+# Written after the feedback columns, NULL (an empty cell) where they do not apply.
+MEASURE_COLUMNS = ("csat", "hours_to_acknowledge", "hours_to_resolve")
+# Read to count promoters, detractors and complaints.
+TALLY_FIELDS = ("nps", "nps_respondent", "promoter", "detractor", "complaint")
 
 
 class _Tally:
@@ -24,12 +25,14 @@ class _Tally:
         self.csat_responses = self.complaints = self.resolved = 0
         self.csat_sum = self.hours_to_resolve_sum = 0.0
 
-    def add(self, report, csat, hours_to_resolve):
+    def add(self, tally, csat, hours_to_resolve):
+        """Count one feedback: ``tally`` holds its values of ``TALLY_FIELDS``."""
+        _nps, nps_respondent, promoter, detractor, complaint = tally
         self.feedback += 1
-        self.nps_responses += report.nps_respondent
-        self.promoters += report.promoter
-        self.detractors += report.detractor
-        self.complaints += report.complaint
+        self.nps_responses += nps_respondent
+        self.promoters += promoter
+        self.detractors += detractor
+        self.complaints += complaint
         if csat is not None:
             self.csat_responses += 1
             self.csat_sum += csat
@@ -88,52 +91,37 @@ class CustomerXlsxExport(models.TransientModel):
                                      [xlsx.Column(env._("Month"), xlsx.MONTH), *measures])
         channel_sheet = book.add_sheet(env._("By Channel"),
                                        [xlsx.field_column(reports, "channel"), *measures])
-        fnames = list(FEEDBACK_COLUMNS)
-        getters = [xlsx.field_getter(reports, fname) for fname in fnames]
-        feedback_columns = [xlsx.field_column(reports, fname) for fname in fnames]
         feedback_sheet = book.add_sheet(env._("Feedback"), [
-            *feedback_columns,
+            *(xlsx.field_column(reports, fname) for fname in FEEDBACK_COLUMNS),
             xlsx.Column(env._("NPS Group")),
-            xlsx.field_column(reports, "csat"),
-            xlsx.field_column(reports, "hours_to_acknowledge"),
-            xlsx.field_column(reports, "hours_to_resolve"),
+            *(xlsx.field_column(reports, fname) for fname in MEASURE_COLUMNS),
         ], freeze_columns=2)
         nps_groups = {100.0: env._("Promoter"), 0.0: env._("Passive"),
                       -100.0: env._("Detractor")}
+        received_at = FEEDBACK_COLUMNS.index("feedback_date")
+        channel_at = FEEDBACK_COLUMNS.index("channel")
+        shown = len(FEEDBACK_COLUMNS)
+        reader = xlsx.RowReader(reports, [*FEEDBACK_COLUMNS, *MEASURE_COLUMNS, *TALLY_FIELDS])
+        # Tallies by month and by channel label (None: no channel).
         months, channels = defaultdict(_Tally), defaultdict(_Tally)
-        for chunk in xlsx.chunks(reports, [*fnames, "nps", "nps_respondent", "promoter",
-                                        "detractor", "complaint"]):
-            nullable = self._nullable_measures(chunk)
-            for report in chunk:
-                csat, hours_to_acknowledge, hours_to_resolve = nullable[report.id]
-                received = fields.Datetime.context_timestamp(report, report.feedback_date)
+        for chunk in reader.chunks(reports):
+            for row in reader.rows(chunk):
+                csat, hours_to_acknowledge, hours_to_resolve = row[shown:shown + 3]
+                tally = row[shown + 3:]
+                nps, nps_respondent = tally[0], tally[1]
                 feedback_sheet.write_row([
-                    *(getter(report) for getter in getters),
-                    nps_groups[report.nps] if report.nps_respondent else None,
+                    *row[:shown], nps_groups[nps] if nps_respondent else None,
                     csat, hours_to_acknowledge, hours_to_resolve,
                 ])
+                received = row[received_at]
                 months[datetime.date(received.year, received.month, 1)].add(
-                    report, csat, hours_to_resolve)
-                channels[report.channel].add(report, csat, hours_to_resolve)
+                    tally, csat, hours_to_resolve)
+                channels[row[channel_at]].add(tally, csat, hours_to_resolve)
         for month in sorted(months):
             month_sheet.write_row([month, *months[month].row()])
-        channel_labels = dict(reports._fields["channel"]._description_selection(env))
-        for channel, label in channel_labels.items():
-            if channel in channels:
-                channel_sheet.write_row([label, *channels[channel].row()])
-        if False in channels:
-            channel_sheet.write_row([None, *channels[False].row()])
+        labels = [label for _channel, label
+                  in reports._fields["channel"]._description_selection(env)]
+        for label in [*labels, None]:
+            if label in channels:
+                channel_sheet.write_row([label, *channels[label].row()])
         return book.close()
-
-    @api.model
-    def _nullable_measures(self, reports):
-        """{id: (csat, hours to acknowledge, hours to resolve)} of these rows (read by the
-        caller with the user's rights), None where the analysis has no value (no CSAT
-        score, not acknowledged or resolved yet)."""
-        rows = self.env.execute_query(SQL(
-            "SELECT report.id, %s FROM (%s) report WHERE report.id = ANY(%s)",
-            SQL(", ").join(SQL.identifier("report", fname) for fname in NULLABLE_MEASURES),
-            reports._table_query,
-            reports.ids,
-        ))
-        return {row[0]: row[1:] for row in rows}

@@ -70,7 +70,7 @@ class CustomerXlsxExport(models.TransientModel):
         if by_company:
             columns.insert(1, ("company_id", xlsx.field_column(scores, "company_id")))
         fnames = [fname for fname, _column in columns]
-        getters = [xlsx.field_getter(scores, fname) for fname in fnames]
+        reader = xlsx.RowReader(scores, fnames)
 
         book = xlsx.XlsxWorkbook()
         segment_sheet = book.add_sheet(env._("Segments"), [
@@ -102,9 +102,9 @@ class CustomerXlsxExport(models.TransientModel):
         segments = defaultdict(lambda: [0, 0.0, 0, 0, 0, 0.0, 0])
         cells = defaultdict(lambda: [0, 0.0])
         totals = defaultdict(int)
-        for chunk in xlsx.chunks(scores, fnames):
-            for score in chunk:
-                customer_sheet.write_row([getter(score) for getter in getters])
+        for chunk in reader.chunks(scores):
+            for score, row in zip(chunk, reader.rows(chunk), strict=True):
+                customer_sheet.write_row(row)
                 company = score.company_id if by_company else env.company
                 measures = segments[company, score.segment_id]
                 for index, value in enumerate((1, score.monetary, score.r_score, score.f_score,
@@ -167,7 +167,7 @@ class CustomerXlsxExport(models.TransientModel):
         fnames = list(WARNING_COLUMNS)
         if _several_companies(env):
             fnames.insert(1, "company_id")
-        getters = [xlsx.field_getter(warnings, fname) for fname in fnames]
+        reader = xlsx.RowReader(warnings, fnames)
         cohorts = dict(warnings._fields["cohort"]._description_selection(env))
         book = xlsx.XlsxWorkbook()
         summary = book.add_sheet(env._("Summary by Cohort"), [
@@ -182,9 +182,9 @@ class CustomerXlsxExport(models.TransientModel):
         sheet = book.add_sheet(env._("Churn Warnings"),
                                [xlsx.field_column(warnings, fname) for fname in fnames])
         counts = defaultdict(lambda: defaultdict(int))
-        for chunk in xlsx.chunks(warnings, fnames):
-            for warning in chunk:
-                sheet.write_row([getter(warning) for getter in getters])
+        for chunk in reader.chunks(warnings):
+            for warning, row in zip(chunk, reader.rows(chunk), strict=True):
+                sheet.write_row(row)
                 by_state = counts[warning.cohort]
                 by_state["open" if warning.state in OPEN_STATES else warning.state] += 1
         for cohort, label in cohorts.items():

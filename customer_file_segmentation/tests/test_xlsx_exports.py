@@ -6,6 +6,7 @@ import openpyxl
 
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import RolesCase
 
@@ -90,9 +91,26 @@ class TestSegmentationXlsxExports(RolesCase):
                          score.r_score)
         self.assertEqual(mine[self._label("customer.rfm.score", "last_purchase_date")].value,
                          datetime.datetime.combine(score.last_purchase_date, datetime.time()))
-        probability = mine[self._label("customer.rfm.score", "probability_alive")]
-        self.assertEqual(probability.number_format, "0.0%")
-        self.assertAlmostEqual(probability.value, score.probability_alive)
+        monetary_cell = mine[f"{monetary} ({currency})"]
+        self.assertEqual((monetary_cell.value, monetary_cell.number_format),
+                         (score.monetary, "#,##0.00"))
+
+    def test_a_probability_not_estimated_stays_empty(self):
+        """NULL (a one-time buyer's probability alive), which the ORM reads as 0, is an empty
+        cell; a probability is a percentage."""
+        mine, formula = self._score(self.mine), self._score(self.formula_customer)
+        self.env.cr.execute(SQL(
+            "UPDATE customer_rfm_score SET probability_alive = CASE WHEN id = %s THEN 0.42 END"
+            " WHERE id IN %s", mine.id, (mine.id, formula.id)))
+        self.env["customer.rfm.score"].invalidate_model(["probability_alive"])
+        content = self.env["customer.xlsx.export"].with_user(self.salesman)._segment_report_xlsx(
+            mine | formula)
+        label = self._label("customer.rfm.score", "probability_alive")
+        customer_label = self._label("customer.rfm.score", "partner_id")
+        cells = {row[customer_label].value: row[label]
+                 for row in table(read_back(content)["Customers"])}
+        self.assertEqual((cells["Mine"].value, cells["Mine"].number_format), (0.42, "0.0%"))
+        self.assertIsNone(cells["'" + FORMULA].value)
 
     def test_select_all_exports_the_filter_within_the_record_rules(self):
         self.env["ir.config_parameter"].set_param("web.active_ids_limit", 1)
