@@ -52,9 +52,13 @@ class CustomerXlsxExport(models.TransientModel):
         return records
 
     @api.model
-    def _download(self, file_name, content):
-        """The action that downloads ``content`` (the bytes of an .xlsx) as ``file_name``."""
-        export = self.create({"name": file_name, "content": base64.b64encode(content)})
+    def _download(self, title, content):
+        """The action that downloads ``content`` (the bytes of an .xlsx) as a file named
+        after ``title`` and today's date."""
+        today = fields.Date.context_today(self)
+        export = self.create({
+            "name": f"{title} {today}.xlsx", "content": base64.b64encode(content),
+        })
         return {
             "type": "ir.actions.act_url",
             "url": f"/web/content/{self._name}/{export.id}/content?download=true",
@@ -69,8 +73,7 @@ class CustomerXlsxExport(models.TransientModel):
         file: the server action "Export Customer File (XLSX)" of res.partner lists."""
         check_group(self.env, USER)
         content = self._customers_xlsx(self._scope(partners.with_env(self.env)))
-        today = fields.Date.context_today(self)
-        return self._download(f"{self.env._('Customers')} {today}.xlsx", content)
+        return self._download(self.env._("Customers"), content)
 
     @api.model
     def _customer_columns(self):

@@ -130,6 +130,16 @@ class TestCustomerListXlsx(TransactionCase):
         self.assertEqual(row["Email"].value, "wang.fang@example.com")
         self.assertEqual(row["Birthdate"].value, datetime.datetime(1985, 4, 12))
 
+    def test_in_chinese(self):
+        sheets = read_back(self._exporter(self.officer, lang="zh_CN")._customers_xlsx(
+            self.customer))
+        self.assertEqual(list(sheets), ["客户"])
+        header, (row,) = table(sheets["客户"])
+        Partner = self.env["res.partner"].with_context(lang="zh_CN")
+        city = Partner._fields["city"]._description_string(Partner.env)
+        self.assertIn(city, header)
+        self.assertEqual(row[city].value, "上海")
+
     def test_a_user_without_the_group_is_refused(self):
         exporter = self._exporter(self.employee)
         with self.assertRaises(AccessError):

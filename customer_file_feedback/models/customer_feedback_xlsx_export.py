@@ -1,7 +1,7 @@
 import datetime
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import api, models
 
 from odoo.addons.customer_file.tools import xlsx
 from odoo.addons.customer_file.tools.access import check_group
@@ -62,8 +62,7 @@ class CustomerXlsxExport(models.TransientModel):
         report: the server action "Export NPS Report (XLSX)" of the satisfaction list."""
         check_group(self.env, CUSTOMER_FILE_USER)
         content = self._nps_report_xlsx(self._scope(reports.with_env(self.env)))
-        today = fields.Date.context_today(self)
-        return self._download(f"{self.env._('Feedback and NPS')} {today}.xlsx", content)
+        return self._download(self.env._("Feedback and NPS"), content)
 
     @api.model
     def _nps_report_xlsx(self, reports):

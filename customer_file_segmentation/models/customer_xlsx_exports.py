@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import api, models
 
 from odoo.addons.customer_file.tools import xlsx
 from odoo.addons.customer_file.tools.access import check_group
@@ -49,8 +49,7 @@ class CustomerXlsxExport(models.TransientModel):
         report: the server action "Export Segment Report (XLSX)" of the scores."""
         check_group(self.env, CUSTOMER_FILE_USER)
         content = self._segment_report_xlsx(self._scope(scores.with_env(self.env)))
-        today = fields.Date.context_today(self)
-        return self._download(f"{self.env._('RFM Segments')} {today}.xlsx", content)
+        return self._download(self.env._("RFM Segments"), content)
 
     @api.model
     def _segment_report_xlsx(self, scores):
@@ -152,8 +151,7 @@ class CustomerXlsxExport(models.TransientModel):
         the server action "Export Churn Warnings (XLSX)" of the warnings."""
         check_group(self.env, CUSTOMER_FILE_USER)
         content = self._churn_warnings_xlsx(self._scope(warnings.with_env(self.env)))
-        today = fields.Date.context_today(self)
-        return self._download(f"{self.env._('Churn Warnings')} {today}.xlsx", content)
+        return self._download(self.env._("Churn Warnings"), content)
 
     @api.model
     def _churn_warnings_xlsx(self, warnings):
