@@ -48,7 +48,7 @@ FIELD_KINDS = {
 # Records read at once: Odoo computes non-stored fields for this many records in one go.
 CHUNK_SIZE = 1000
 # Field classes whose column holds the value as shown: read by SQL (not their subclasses,
-# such as encrypted text, nor translated fields).
+# such as encrypted text, nor translated or company-dependent fields, stored as JSON).
 PLAIN_COLUMNS = (
     fields.Char, fields.Text, fields.Selection, fields.Date, fields.Datetime, fields.Integer,
     fields.Float, fields.Monetary, fields.Boolean, fields.Many2one,
@@ -109,7 +109,8 @@ class RowReader:
             if fname in self._getters:
                 continue
             if (field.store and type(field) in PLAIN_COLUMNS
-                    and not getattr(field, "translate", False)):
+                    and not getattr(field, "translate", False)
+                    and not field.company_dependent):
                 self._columns.append(fname)
             elif field.store and type(field) is fields.Many2many:
                 self._many2many.append(fname)
