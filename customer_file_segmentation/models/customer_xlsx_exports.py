@@ -142,7 +142,6 @@ class CustomerXlsxExport(models.TransientModel):
                     ])
         return book.close()
 
-
     # The churn warnings
 
     @api.model
