@@ -38,6 +38,7 @@
         "views/customer_data_quality_config_views.xml",
         "views/customer_duplicate_suspect_views.xml",
         "views/menus.xml",
+        "report/customer_xlsx_export.xml",
         "data/ir_filters_data.xml",
         "data/ir_cron_data.xml",
         "data/customer_encrypted_field_data.xml",

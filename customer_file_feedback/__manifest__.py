@@ -24,6 +24,7 @@
         "views/customer_improvement_measure_views.xml",
         "views/res_partner_views.xml",
         "report/customer_file_report.xml",
+        "report/customer_feedback_xlsx_export.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -23,6 +23,7 @@
         "views/res_partner_views.xml",
         "views/menus.xml",
         "report/customer_file_report.xml",
+        "report/customer_xlsx_exports.xml",
     ],
     "demo": ["demo/customer_file_segmentation_demo.xml"],
 }

@@ -1,27 +1,22 @@
 from odoo.addons.web.controllers.export import ExcelExport
 
-
-def _neutralize(value):
-    """A text cell that a spreadsheet would run as a formula (``=HYPERLINK(...)``, written
-    by xlsxwriter as a formula otherwise) is written as text, after a quote."""
-    if isinstance(value, str) and value.startswith("="):
-        return "'" + value
-    return value
+from ..tools.xlsx import neutralize_formula
 
 
 def _neutralize_groups(groups):
     for group in groups.children.values():
         _neutralize_groups(group)
-    groups.data = [[_neutralize(value) for value in row] for row in groups.data]
+    groups.data = [[neutralize_formula(value) for value in row] for row in groups.data]
 
 
 class CustomerFileExcelExport(ExcelExport):
     """Odoo's XLSX export writes a text starting with ``=`` as a live formula; customer
     data imported from other systems may hold such text (the CSV export already prefixes
-    it with a quote)."""
+    it with a quote). Text starting with = + - @ gets the quote here as in the customer
+    file's own exports (customer_file/tools/xlsx.py)."""
 
     def from_data(self, fields, columns_headers, rows):
-        rows = [[_neutralize(value) for value in row] for row in rows]
+        rows = [[neutralize_formula(value) for value in row] for row in rows]
         return super().from_data(fields, columns_headers, rows)
 
     def from_group_data(self, fields, columns_headers, groups):

@@ -39,3 +39,4 @@ from . import customer_encrypted_field
 from . import customer_import_mapping
 from . import customer_import_template
 from . import customer_import
+from . import customer_xlsx_export

@@ -10,3 +10,4 @@ from . import res_partner
 from . import customer_file_demo_generator
 from . import customer_data_request
 from . import customer_retention_policy
+from . import customer_feedback_xlsx_export
