@@ -1,6 +1,9 @@
+import json
+
 from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools.translate import code_translations
 
 from .common import RolesCase, SegmentationCase
 
@@ -137,22 +140,30 @@ class TestRfmMapClientAction(HttpCase):
     def test_map_opens_and_a_cell_lists_its_customers(self):
         salesman = new_test_user(self.env, "rfm_map_browser",
                                  "customer_file.group_customer_file_user")
+        # The axes in the salesman's language (zh_CN in the test database).
+        translated = {message["id"]: message["string"] for message in
+                      code_translations.get_web_translations(
+                          "customer_file_segmentation", salesman.context_get()["lang"])["messages"]}
+        axes = [translated.get(label, label)
+                for label in ("Recency (R)", "Frequency-Monetary (FM)")]
         Score = self.env["customer.rfm.score"].sudo()
         for name in ("Map Champion 1", "Map Champion 2"):
             partner = self.env["res.partner"].create(
                 {"name": name, "customer_rank": 1, "user_id": salesman.id})
             Score.create({"partner_id": partner.id, "company_id": self.env.company.id,
                           "r_score": 5, "fm_score": 5, "monetary": 100.0})
-        code = """
+        code = f"const axes = {json.dumps(axes)};" + """
             (async () => {
                 const cell = document.querySelector('.o_customer_rfm_map_cell[data-cell="55"]');
                 const count = cell.querySelector('.o_customer_rfm_map_count').textContent.trim();
                 if (count !== '2') {
                     throw new Error(`cell 55 shows ${count} customers, not 2`);
                 }
-                if (!document.body.textContent.includes('Recency (R)')
-                        || !document.body.textContent.includes('Frequency-Monetary (FM)')) {
-                    throw new Error('the axes are not labelled');
+                const grid = document.querySelector('.o_customer_rfm_map_grid').textContent;
+                for (const axis of axes) {
+                    if (!grid.includes(axis)) {
+                        throw new Error(`no axis labelled ${axis}`);
+                    }
                 }
                 cell.click();
                 const deadline = Date.now() + 20000;
