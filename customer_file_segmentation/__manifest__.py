@@ -21,9 +21,15 @@
         "views/customer_churn_backtest_views.xml",
         "views/customer_churn_model_views.xml",
         "views/res_partner_views.xml",
+        "views/rfm_map_views.xml",
         "views/menus.xml",
         "report/customer_file_report.xml",
         "report/customer_xlsx_exports.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "customer_file_segmentation/static/src/rfm_map/*",
+        ],
+    },
     "demo": ["demo/customer_file_segmentation_demo.xml"],
 }

@@ -68,6 +68,7 @@ PUBLIC_METHODS = {
     ("customer.rfm.config", "action_recompute_full"): RECORD,
     ("customer.rfm.config", "action_fit_churn_model"): RECORD,
     ("customer.rfm.segment", "action_open_customers"): USER,
+    ("customer.rfm.score", "get_rfm_map"): USER,
     ("customer.segment.mailing.list", "action_add_to_list"): RECORD,
 }
 # Each role lacks every group after its own in this order.

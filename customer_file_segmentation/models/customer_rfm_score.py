@@ -1,9 +1,13 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from odoo.addons.customer_file.tools.access import check_group
+
 from .customer_churn_warning import RESCORE_MIN_MOVE
 from .customer_rfm_config import LIFECYCLE_STAGES
 
+# The scores of each axis of the R × FM map.
+GRID_SCORES = (1, 2, 3, 4, 5)
 VALUE_TIERS = [("high", "High value"), ("medium", "Medium value"), ("low", "Low value")]
 # (column of customer.rfm.score, value from customer_rfm_scored / customer_churn_scored)
 SCORE_COLUMNS = (
@@ -122,6 +126,65 @@ class CustomerRfmScore(models.Model):
                 score.segment_movement = f"{previous.name} → {current.name}"
             else:
                 score.segment_movement = current.name or ""
+
+    @api.model
+    @api.readonly
+    def get_rfm_map(self):
+        """The R × FM map of the current company as the user sees it (record rules apply):
+        one row per recency score from 5 down to 1, each with its five cells from FM 1 to 5,
+        and per cell the customers counted, their share of all the customers on the map, the
+        sum of their spend over the scoring window (``monetary``) and the segment the cell
+        belongs to, with its colour. One grouped query for the whole map."""
+        check_group(self.env, "customer_file.group_customer_file_user")
+        company = self.env.company
+        currency = company.currency_id
+        groups = {
+            (r_score, fm_score): (count, spend or 0.0)
+            for r_score, fm_score, count, spend in self._read_group(
+                [("company_id", "=", company.id), ("r_score", "in", list(GRID_SCORES)),
+                 ("fm_score", "in", list(GRID_SCORES))],
+                ["r_score", "fm_score"], ["__count", "monetary:sum"],
+            )
+        }
+        total_count = sum(count for count, _spend in groups.values())
+        segments = self.env["customer.rfm.segment"].sudo().search([])
+        segment_of = {(r_score, fm_score): segments.browse(segment_id)
+                      for r_score, fm_score, segment_id in segments._cell_map()}
+        segment_counts = dict.fromkeys(segments, 0)
+        rows = []
+        for r_score in reversed(GRID_SCORES):
+            cells = []
+            for fm_score in GRID_SCORES:
+                count, spend = groups.get((r_score, fm_score), (0, 0.0))
+                segment = segment_of.get((r_score, fm_score))
+                if segment:
+                    segment_counts[segment] += count
+                cells.append({
+                    "r": r_score,
+                    "fm": fm_score,
+                    "count": count,
+                    "share": count / total_count if total_count else 0.0,
+                    "spend": currency.round(spend),
+                    "segment_id": segment.id if segment else False,
+                    "segment": segment.name if segment else "",
+                    "color": segment.color if segment else False,
+                })
+            rows.append({"r": r_score, "cells": cells})
+        return {
+            "company_id": company.id,
+            "currency_id": currency.id,
+            "customer_count": total_count,
+            "spend": currency.round(sum(spend for _count, spend in groups.values())),
+            "rows": rows,
+            "segments": [
+                {"id": segment.id, "name": segment.name, "color": segment.color,
+                 "count": count}
+                for segment, count in segment_counts.items()
+            ],
+            # The customers of a cell open in the customer file's own list.
+            "customer_list_view_id":
+                self.env.ref("customer_file.res_partner_view_list_customer_file").id,
+        }
 
     # ------------------------------------------------------------------ written by runs
 

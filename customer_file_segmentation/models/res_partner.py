@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -6,6 +8,8 @@ from odoo.addons.customer_file.tools.access import check_group
 from .customer_rfm_config import LIFECYCLE_STAGES
 
 CUSTOMER_FILE_USER = "customer_file.group_customer_file_user"
+# Reasons of the open churn warning shown at a glance on the customer.
+TOP_CHURN_REASONS = 3
 
 
 class ResPartner(models.Model):
@@ -34,6 +38,21 @@ class ResPartner(models.Model):
     open_churn_warning_id = fields.Many2one("customer.churn.warning",
                                             compute="_compute_churn_warning_count",
                                             groups=CUSTOMER_FILE_USER)
+    # Shown at a glance on the customer's form.
+    rfm_segment_color = fields.Integer(related="rfm_segment_id.color", string="RFM Segment Color",
+                                       groups=CUSTOMER_FILE_USER)
+    churn_probability = fields.Integer(
+        string="Churn Probability (%)", compute="_compute_churn_probability",
+        groups=CUSTOMER_FILE_USER,
+        help="The probability that the customer buys nothing within the churn horizon, from "
+        "the scores in the current company.",
+    )
+    churn_top_reasons = fields.Char(
+        string="Strongest Churn Reasons", compute="_compute_churn_top_reasons",
+        groups=CUSTOMER_FILE_USER,
+        help="The reasons of the open churn warning in the current company that add the most "
+        "to its probability, strongest first.",
+    )
 
     # Scoring runs leave archived customers out: a partial index finds the few of them
     # without reading every partner.
@@ -65,6 +84,27 @@ class ResPartner(models.Model):
             partner.churn_warning_count = counts.get(partner.commercial_partner_id, 0)
             partner.open_churn_warning_id = open_warnings.get(partner.commercial_partner_id,
                                                               False)
+
+    @api.depends_context("company")
+    def _compute_churn_probability(self):
+        for partner in self:
+            partner.churn_probability = partner.rfm_score_id.churn_score
+
+    @api.depends_context("company")
+    def _compute_churn_top_reasons(self):
+        warnings = self.open_churn_warning_id
+        reasons = defaultdict(list)
+        for signal in self.env["customer.churn.signal"].search_fetch(
+            [("warning_id", "in", warnings.ids), ("points", ">", 0)],
+            ["warning_id", "type_id", "value", "points"],
+            order="points desc, id",
+        ):
+            if len(reasons[signal.warning_id]) < TOP_CHURN_REASONS:
+                reasons[signal.warning_id].append(
+                    f"{signal.type_id.name} {signal.value_display}"
+                )
+        for partner in self:
+            partner.churn_top_reasons = ", ".join(reasons[partner.open_churn_warning_id])
 
     @api.model
     def _job_fields(self):
