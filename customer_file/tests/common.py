@@ -1,4 +1,7 @@
 import importlib.util
+import io
+
+import openpyxl
 
 from odoo.tools import file_path
 
@@ -14,3 +17,20 @@ def run_migration(env, module, version):
     env.flush_all()
     script.migrate(env.cr, installed)
     env.invalidate_all()
+
+
+def read_xlsx(content):
+    """{sheet name: openpyxl sheet} of an .xlsx file."""
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+    return {sheet.title: sheet for sheet in workbook.worksheets}
+
+
+def xlsx_header(sheet):
+    """The first row's values of a sheet written as a table."""
+    return [cell.value for cell in next(sheet.iter_rows())]
+
+
+def xlsx_rows(sheet):
+    """[{header: cell}] per row of a sheet written as a table."""
+    header = xlsx_header(sheet)
+    return [dict(zip(header, row, strict=True)) for row in list(sheet.iter_rows())[1:]]

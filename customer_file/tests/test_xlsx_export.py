@@ -11,24 +11,14 @@ from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 from odoo.addons.customer_file.tools.xlsx import neutralize_formula
 
+from .common import read_xlsx, xlsx_header, xlsx_rows
+
 USER = "customer_file.group_customer_file_user"
 OFFICER = "customer_file.group_customer_file_officer"
 SENSITIVE = "customer_file.group_customer_file_sensitive"
 FORMULAS = ('=HYPERLINK("http://evil.example","Click")', "+1 555 0100", "@SUM(A1:A9)",
             "-2+3")
 
-
-def read_back(content):
-    """{sheet name: openpyxl sheet} of an .xlsx file."""
-    workbook = openpyxl.load_workbook(io.BytesIO(content))
-    return {sheet.title: sheet for sheet in workbook.worksheets}
-
-
-def table(sheet):
-    """(header, [{header: cell}] per row) of a sheet written as a table."""
-    rows = list(sheet.iter_rows())
-    header = [cell.value for cell in rows[0]]
-    return header, [dict(zip(header, row, strict=True)) for row in rows[1:]]
 
 
 def assert_no_formula(case, sheets):
@@ -83,12 +73,12 @@ class TestCustomerListXlsx(TransactionCase):
         return self.env["customer.xlsx.export"].with_user(user).with_context(**context)
 
     def _export(self, user, partners):
-        return read_back(self._exporter(user)._customers_xlsx(partners))
+        return read_xlsx(self._exporter(user)._customers_xlsx(partners))
 
     def test_headers_types_and_formats(self):
         sheets = self._export(self.officer, self.everyone)
         sheet = sheets["Customers"]
-        header, rows = table(sheet)
+        header, rows = xlsx_header(sheet), xlsx_rows(sheet)
         currency = self.env.company.currency_id.name
         for label in ("Customer Code", "Name", "Regions", "City", "Salesperson",
                       "Completeness (%)", "Last Purchase Date", "Orders",
@@ -113,28 +103,28 @@ class TestCustomerListXlsx(TransactionCase):
 
     def test_text_that_looks_like_a_formula_is_written_as_text(self):
         sheets = self._export(self.officer, self.formula_customers)
-        _header, rows = table(sheets["Customers"])
+        rows = xlsx_rows(sheets["Customers"])
         names = {row["Name"].value: row["Name"].data_type for row in rows}
         self.assertEqual(names, {"'" + name: "s" for name in FORMULAS})
         assert_no_formula(self, sheets)
 
     def test_masked_values_stay_masked_and_sensitive_fields_need_their_group(self):
-        _header, rows = table(self._export(self.officer, self.customer)["Customers"])
+        rows = xlsx_rows(self._export(self.officer, self.customer)["Customers"])
         (row,) = rows
         self.assertEqual(row["Phone"].value, "'+86 138****1234")
         self.assertEqual(row["Email"].value, "w***@example.com")
         self.assertNotIn("Birthdate", row)
-        _header, rows = table(self._export(self.sensitive, self.customer)["Customers"])
+        rows = xlsx_rows(self._export(self.sensitive, self.customer)["Customers"])
         (row,) = rows
         self.assertEqual(row["Phone"].value, "'+86 138 1234 1234")
         self.assertEqual(row["Email"].value, "wang.fang@example.com")
         self.assertEqual(row["Birthdate"].value, datetime.datetime(1985, 4, 12))
 
     def test_in_chinese(self):
-        sheets = read_back(self._exporter(self.officer, lang="zh_CN")._customers_xlsx(
+        sheets = read_xlsx(self._exporter(self.officer, lang="zh_CN")._customers_xlsx(
             self.customer))
         self.assertEqual(list(sheets), ["客户"])
-        header, (row,) = table(sheets["客户"])
+        header, (row,) = xlsx_header(sheets["客户"]), xlsx_rows(sheets["客户"])
         Partner = self.env["res.partner"].with_context(lang="zh_CN")
         city = Partner._fields["city"]._description_string(Partner.env)
         self.assertIn(city, header)
@@ -157,7 +147,7 @@ class TestCustomerListXlsx(TransactionCase):
             self.customer)
         file_name, content = download(self.env(user=self.salesman), action)
         self.assertTrue(file_name.endswith(".xlsx"))
-        _header, rows = table(read_back(content)["Customers"])
+        rows = xlsx_rows(read_xlsx(content)["Customers"])
         self.assertEqual(sorted(row["Name"].value for row in rows),
                          sorted(["王芳", *("'" + name for name in FORMULAS)]))
         with self.assertRaises(AccessError):
@@ -168,7 +158,7 @@ class TestCustomerListXlsx(TransactionCase):
             self.officer, active_domain=[("id", "in", self.everyone.ids)],
         )._export_customers(self.customer | self.theirs)
         _name, content = download(self.env(user=self.officer), action)
-        _header, rows = table(read_back(content)["Customers"])
+        rows = xlsx_rows(read_xlsx(content)["Customers"])
         self.assertEqual([row["Name"].value for row in rows],
                          ["王芳", "Someone else's"])
 
@@ -201,7 +191,7 @@ class TestXlsxDownloads(HttpCase):
         self.assertEqual(response.headers["Content-Type"],
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         self.assertIn("attachment", response.headers["Content-Disposition"])
-        _header, rows = table(read_back(response.content)["Customers"])
+        rows = xlsx_rows(read_xlsx(response.content)["Customers"])
         self.assertEqual(len(rows), len(FORMULAS))
 
         # Odoo's own list export follows the same rule.

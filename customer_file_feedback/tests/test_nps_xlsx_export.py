@@ -8,16 +8,12 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.customer_file.tests.common import xlsx_rows
+
 from .common import FeedbackCase
 
 FORMULA = "@SUM(A1:A9)"
 
-
-def table(sheet):
-    """[{header: cell}] per row of a sheet written as a table."""
-    rows = list(sheet.iter_rows())
-    header = [cell.value for cell in rows[0]]
-    return [dict(zip(header, row, strict=True)) for row in rows[1:]]
 
 
 @tagged("post_install", "-at_install")
@@ -70,7 +66,7 @@ class TestNpsReportXlsx(FeedbackCase):
         self.env["ir.config_parameter"].set_param("web.active_ids_limit", 1)
         sheets = self._export(self.salesperson)
         self.assertEqual(list(sheets), ["By Month", "By Channel", "Feedback"])
-        january, february = table(sheets["By Month"])
+        january, february = xlsx_rows(sheets["By Month"])
         self.assertEqual(january["Month"].value, datetime.datetime(2026, 1, 1))
         self.assertEqual(january["Month"].number_format, "yyyy-mm")
         self.assertEqual((january["Feedback"].value, january["NPS Responses"].value,
@@ -89,11 +85,11 @@ class TestNpsReportXlsx(FeedbackCase):
         self.assertAlmostEqual(february["Average Hours to Resolve"].value, 4.0)
         self.assertIsNone(february["CSAT"].value)
 
-        by_channel = {row["Channel"].value: row for row in table(sheets["By Channel"])}
+        by_channel = {row["Channel"].value: row for row in xlsx_rows(sheets["By Channel"])}
         self.assertEqual(set(by_channel), {"Survey", "Phone", "Email"})
         self.assertEqual(by_channel["Survey"]["Feedback"].value, 5)
 
-        rows = table(sheets["Feedback"])
+        rows = xlsx_rows(sheets["Feedback"])
         self.assertEqual(len(rows), 7)
         customers = {row["Customer"].value for row in rows}
         self.assertEqual(customers, {"Li Wei", "'" + FORMULA})
@@ -110,7 +106,7 @@ class TestNpsReportXlsx(FeedbackCase):
         self.assertEqual(sorted(row["CSAT"].value for row in rows if row["CSAT"].value), [5])
 
     def test_the_leader_sees_the_team_and_others_are_refused(self):
-        rows = table(self._export(self.leader)["Feedback"])
+        rows = xlsx_rows(self._export(self.leader)["Feedback"])
         self.assertEqual(len(rows), 8, "an officer reads every customer's feedback")
         Export = self.env["customer.xlsx.export"]
         with self.assertRaises(AccessError):

@@ -1,28 +1,16 @@
 import base64
 import datetime
-import io
-
-import openpyxl
 
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from odoo.addons.customer_file.tests.common import read_xlsx, xlsx_rows
+
 from .common import RolesCase
 
 FORMULA = '=HYPERLINK("http://evil.example","Click")'
 
-
-def read_back(content):
-    workbook = openpyxl.load_workbook(io.BytesIO(content))
-    return {sheet.title: sheet for sheet in workbook.worksheets}
-
-
-def table(sheet):
-    """[{header: cell}] per row of a sheet written as a table."""
-    rows = list(sheet.iter_rows())
-    header = [cell.value for cell in rows[0]]
-    return [dict(zip(header, row, strict=True)) for row in rows[1:]]
 
 
 @tagged("post_install", "-at_install")
@@ -49,7 +37,7 @@ class TestSegmentationXlsxExports(RolesCase):
         ).run()
         export = self.env["customer.xlsx.export"].with_user(user).browse(
             int(action["url"].split("/")[4]))
-        return read_back(base64.b64decode(export.content))
+        return read_xlsx(base64.b64decode(export.content))
 
     def assert_no_formula(self, sheets):
         for sheet in sheets.values():
@@ -63,12 +51,12 @@ class TestSegmentationXlsxExports(RolesCase):
             self.salesman, self.scores.filtered(lambda s: s.partner_id != self.theirs))
         self.assertEqual(list(sheets), ["Segments", "R × FM Grid", "Customers"])
         customer_label = self._label("customer.rfm.score", "partner_id")
-        customers = table(sheets["Customers"])
+        customers = xlsx_rows(sheets["Customers"])
         self.assertEqual(sorted(row[customer_label].value for row in customers),
                          sorted(["'" + FORMULA, "Mine"]))
         self.assert_no_formula(sheets)
 
-        segments = table(sheets["Segments"])
+        segments = xlsx_rows(sheets["Segments"])
         self.assertEqual(sum(row["Customers"].value for row in segments), 2)
         self.assertAlmostEqual(sum(row["Share"].value for row in segments), 1.0)
         self.assertTrue(all(row["Share"].number_format == "0.0%" for row in segments))
@@ -78,7 +66,7 @@ class TestSegmentationXlsxExports(RolesCase):
         self.assertAlmostEqual(
             spend, sum(row[f"{monetary} ({currency})"].value for row in customers))
 
-        grid = table(sheets["R × FM Grid"])
+        grid = xlsx_rows(sheets["R × FM Grid"])
         self.assertEqual(len(grid), 25)
         self.assertEqual({(row["R (recency)"].value, row["FM (frequency and monetary)"].value)
                           for row in grid},
@@ -108,7 +96,7 @@ class TestSegmentationXlsxExports(RolesCase):
         label = self._label("customer.rfm.score", "probability_alive")
         customer_label = self._label("customer.rfm.score", "partner_id")
         cells = {row[customer_label].value: row[label]
-                 for row in table(read_back(content)["Customers"])}
+                 for row in xlsx_rows(read_xlsx(content)["Customers"])}
         self.assertEqual((cells["Mine"].value, cells["Mine"].number_format), (0.42, "0.0%"))
         self.assertIsNone(cells["'" + FORMULA].value)
 
@@ -119,11 +107,11 @@ class TestSegmentationXlsxExports(RolesCase):
             active_domain=[("id", "in", self.scores.ids)],
         )._export_segment_report(self.scores[:1])
         export = Export.browse(int(action["url"].split("/")[4]))
-        customers = table(read_back(base64.b64decode(export.content))["Customers"])
+        customers = xlsx_rows(read_xlsx(base64.b64decode(export.content))["Customers"])
         self.assertEqual(len(customers), 2, "own customers only, not the other salesman's")
         with self.assertRaises(AccessError):
             Export.with_user(self.salesman)._segment_report_xlsx(self._score(self.theirs))
-        officer_rows = table(read_back(
+        officer_rows = xlsx_rows(read_xlsx(
             Export.with_user(self.officer)._segment_report_xlsx(self.scores))["Customers"])
         self.assertEqual(len(officer_rows), 3)
 
@@ -133,7 +121,7 @@ class TestSegmentationXlsxExports(RolesCase):
             "customer_file_segmentation.action_server_export_churn_warnings_xlsx",
             self.salesman, self.warnings.filtered(lambda w: w.partner_id != self.theirs))
         self.assertEqual(list(sheets), ["Summary by Cohort", "Churn Warnings"])
-        rows = table(sheets["Churn Warnings"])
+        rows = xlsx_rows(sheets["Churn Warnings"])
         customer_label = self._label("customer.churn.warning", "partner_id")
         self.assertEqual(sorted(row[customer_label].value for row in rows),
                          sorted(["'" + FORMULA, "Mine"]))
@@ -148,7 +136,7 @@ class TestSegmentationXlsxExports(RolesCase):
                          warning.signal_summary)
         self.assert_no_formula(sheets)
 
-        (treated,) = table(sheets["Summary by Cohort"])
+        (treated,) = xlsx_rows(sheets["Summary by Cohort"])
         self.assertEqual(treated[self._label("customer.churn.warning", "cohort")].value,
                          "Treated")
         self.assertEqual((treated["Warnings"].value, treated["Open"].value), (2, 2))
@@ -166,7 +154,7 @@ class TestSegmentationXlsxExports(RolesCase):
     def test_customer_list_has_the_segment_columns(self):
         content = self.env["customer.xlsx.export"].with_user(self.salesman)._customers_xlsx(
             self.mine)
-        (row,) = table(read_back(content)["Customers"])
+        (row,) = xlsx_rows(read_xlsx(content)["Customers"])
         partner = self.mine.with_user(self.salesman)
         self.assertEqual(row[self._label("res.partner", "rfm_segment_id")].value,
                          partner.rfm_segment_id.name)
