@@ -315,3 +315,59 @@ class TestRunsDoNotTripOverEachOther(SegmentationCase):
         self.env.invalidate_all()
         self.assertIn(partner.id, self.env["customer.rfm.run"]._changed_partner_ids(
             self.config))
+
+
+@tagged("post_install", "-at_install")
+class TestChurnProbabilityOfACohort(SegmentationCase):
+    """A cohort as in the classic retail data sets: every customer's first purchase in the
+    first twelve weeks of 78, then purchases at their own rate until they drop out for good
+    (the BG/NBD story, drawn with numpy). A backtest at week 39 over the 39 weeks after it
+    has no history one horizon before its cutoff: the model learns over the 90 days before
+    the cutoff and must still rank at least as well as every baseline."""
+
+    CUSTOMERS = 1500
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.config.write({"control_group_percent": 0})
+        rng = np.random.default_rng(39)
+        start = cls.today - timedelta(weeks=78)
+        partners = cls.env["res.partner"].create([
+            {"name": f"Cohort {index}", "customer_rank": 1} for index in range(cls.CUSTOMERS)
+        ])
+        lines = []
+        for partner in partners:
+            rate = rng.gamma(0.8, 1 / 25.0)  # purchases a day
+            drop = rng.beta(0.8, 2.5)  # chance to drop out after each purchase
+            day = float(rng.uniform(0, 84))
+            while day <= 78 * 7:
+                cls._document_count += 1
+                ref = f"cohort:{cls._document_count}"
+                lines.append({
+                    "partner_id": partner.id, "company_id": cls.company.id,
+                    "date": start + timedelta(days=int(day)), "source": "import",
+                    "external_ref": ref, "document_ref": ref, "document_name": ref,
+                    "product_id": cls.product.id, "quantity": 1,
+                    "amount": round(float(rng.gamma(2.0, 15.0)) + 5, 2), "is_refund": False,
+                })
+                if rng.random() < drop:
+                    break
+                day += rng.exponential(1 / rate)
+        cls.env["customer.purchase.line"].sudo().create(lines)
+        cls.start = start
+
+    def test_a_39_week_backtest_learns_over_90_days_and_ranks_first(self):
+        cutoff = self.start + timedelta(weeks=39)
+        backtest = self.env["customer.churn.backtest"].create({
+            "company_id": self.company.id, "cutoff_date": cutoff,
+            "horizon_days": 273, "threshold": 60,
+        })
+        backtest.action_run()
+        self.assertIn("Learned over 90 days", backtest.model_used)
+        methods = {line.method: line.roc_auc for line in backtest.method_ids}
+        best_baseline = max(auc for code, auc in methods.items() if code != "score")
+        self.assertGreaterEqual(methods["score"], best_baseline - 0.005, methods)
+        rates = backtest.score_decile_ids.sorted("decile").mapped("churn_rate")
+        for higher, lower in zip(rates, rates[1:], strict=False):
+            self.assertLessEqual(lower, higher + 2, rates)
