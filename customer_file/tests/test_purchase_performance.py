@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 from odoo.fields import Command
 from odoo.tests import Form, TransactionCase, tagged
+from odoo.tools import SQL
 
 
 @tagged("post_install", "-at_install")
@@ -164,3 +165,10 @@ class TestPurchasePerformance(TransactionCase):
         self.assertLess(big_rows, 50, "adding a line must not read the customer's history")
         self.assertEqual(big_rows, small_rows)
         self.assertEqual(big.purchase_order_count, 6668)
+
+    def test_partner_pages_keep_room_for_the_jobs_updates(self):
+        """The jobs rewrite the customer file's columns of many partners at once: with room
+        on each page the new row versions stay on their page (HOT updates)."""
+        options = self.env.execute_query(SQL(
+            "SELECT reloptions FROM pg_class WHERE relname = 'res_partner'"))[0][0]
+        self.assertIn("fillfactor=80", options or [])
