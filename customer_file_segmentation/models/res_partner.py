@@ -43,7 +43,7 @@ class ResPartner(models.Model):
                                        groups=CUSTOMER_FILE_USER)
     churn_probability = fields.Integer(
         string="Churn Probability (%)", compute="_compute_churn_probability",
-        groups=CUSTOMER_FILE_USER,
+        search="_search_churn_probability", groups=CUSTOMER_FILE_USER,
         help="The probability that the customer buys nothing within the churn horizon, from "
         "the scores in the current company.",
     )
@@ -90,6 +90,10 @@ class ResPartner(models.Model):
         for partner in self:
             partner.churn_probability = partner.rfm_score_id.churn_score
 
+    def _search_churn_probability(self, operator, value):
+        return [("rfm_score_ids", "any", [("company_id", "=", self.env.company.id),
+                                          ("churn_score", operator, value)])]
+
     @api.depends_context("company")
     def _compute_churn_top_reasons(self):
         warnings = self.open_churn_warning_id
@@ -108,7 +112,13 @@ class ResPartner(models.Model):
 
     @api.model
     def _job_fields(self):
-        return super()._job_fields() | {"rfm_segment_id", "lifecycle_stage"}
+        # With the values computed from the scores and warnings: writing them would do
+        # nothing (or, through the related colour, recolour the segment).
+        return super()._job_fields() | {
+            "rfm_segment_id", "lifecycle_stage", "rfm_score_id", "churn_warning_count",
+            "open_churn_warning_id", "rfm_segment_color", "churn_probability",
+            "churn_top_reasons",
+        }
 
     def action_open_churn_warnings(self):
         self.ensure_one()

@@ -74,6 +74,18 @@ class TestCustomerGlance(GlanceCase):
         self.assertEqual(steve.churn_probability, 5)
         self.assertFalse(steve.churn_top_reasons, "no open warning")
 
+    def test_glance_values_are_searchable_and_not_written_by_users(self):
+        Partner = self.env["res.partner"].with_user(self.salesman)
+        risky = Partner.search([("churn_probability", ">=", 90),
+                                ("id", "in", (self.sandra | self.steve).ids)])
+        self.assertEqual(risky, self.sandra)
+        color = self.sandra.rfm_segment_id.color
+        for values in ({"churn_probability": 5}, {"churn_top_reasons": "none"},
+                       {"rfm_segment_color": (color + 1) % 12}):
+            with self.assertRaises(AccessError):
+                self.sandra.with_user(self.salesman).write(values)
+        self.assertEqual(self.sandra.rfm_segment_id.color, color)
+
     def test_at_most_three_reasons_strongest_first(self):
         warning = self._warnings(self.sandra)
         ref = self.env.ref
