@@ -10,11 +10,8 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-ADDONS = (
-    "customer_file", "customer_file_segmentation", "customer_file_feedback", "customer_file_pos",
-    "customer_file_segmentation_mailing", "customer_file_feedback_segmentation",
-    "customer_file_repair", "customer_file_stock",
-)
+# Every addon of the repository: a directory customer_file* with a manifest.
+ADDONS = tuple(sorted(path.parent.name for path in REPO.glob("customer_file*/__manifest__.py")))
 SECTIONS = (("DESCRIPTION.md", None), ("CONFIGURE.md", "Configuration"), ("USAGE.md", "Usage"))
 
 

@@ -27,9 +27,9 @@ PG_ROLE=odoo
 ODOO_CONF=${CUSTOMER_FILE_ODOO_CONF:-"$CACHE_DIR/odoo-$(printf '%s' "$REPO_DIR" | sha256sum | cut -c1-8).conf"}
 PYTHON_BIN=${CUSTOMER_FILE_PYTHON:-python3.11}
 ADDONS="customer_file,customer_file_segmentation,customer_file_feedback"
-# The tests also install the bridges (which bring point_of_sale, mass_mailing, repair and
-# stock) to test them.
-TEST_ADDONS="$ADDONS,customer_file_pos,customer_file_segmentation_mailing,customer_file_repair,customer_file_stock"
+# The tests install every addon of the repository (customer_file*/ with a manifest), the
+# bridges too (which bring point_of_sale, mass_mailing, repair and stock), to test them.
+TEST_ADDONS=$(cd "$REPO_DIR" && for manifest in customer_file*/__manifest__.py; do dirname "$manifest"; done | paste -sd, -)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf '\033[31mERROR: %s\033[0m\n' "$*" >&2; exit 1; }

@@ -6,11 +6,8 @@ import polib
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-ADDONS = (
-    "customer_file", "customer_file_segmentation", "customer_file_feedback", "customer_file_pos",
-    "customer_file_segmentation_mailing", "customer_file_feedback_segmentation",
-    "customer_file_repair", "customer_file_stock",
-)
+# Every addon of the repository: a directory customer_file* with a manifest.
+ADDONS = tuple(sorted(path.parent.name for path in REPO.glob("customer_file*/__manifest__.py")))
 
 
 @pytest.mark.parametrize("addon", ADDONS)
