@@ -83,10 +83,11 @@ apt_install_missing() {
 }
 
 system_packages() {
-    # The database; PDF reports with Chinese text (pdftotext reads them back in the tests);
-    # browser tours; python-magic's library.
+    # The database; PDF reports with Chinese text (pdftotext reads them back in the tests;
+    # WenQuanYi Micro Hei prints them: with Noto Sans CJK the PDF's text layer names glyphs
+    # such as 高 金 马 黄 by their radicals); browser tours; python-magic's library.
     # libpq-dev and gcc build psycopg2 (the package Odoo declares, not the binary wheel).
-    apt_install_missing postgresql-15 wkhtmltopdf poppler-utils gsfonts fonts-noto-cjk chromium chromium-driver libmagic1 \
+    apt_install_missing postgresql-15 wkhtmltopdf poppler-utils gsfonts fonts-noto-cjk fonts-wqy-microhei chromium chromium-driver libmagic1 \
         libpq-dev gcc
 }
 
