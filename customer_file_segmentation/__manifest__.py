@@ -30,6 +30,9 @@
         "web.assets_backend": [
             "customer_file_segmentation/static/src/rfm_map/*",
         ],
+        "web.assets_tests": [
+            "customer_file_segmentation/static/tests/tours/*.js",
+        ],
     },
     "demo": ["demo/customer_file_segmentation_demo.xml"],
 }
