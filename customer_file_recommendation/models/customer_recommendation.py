@@ -86,8 +86,7 @@ class CustomerRecommendation(models.Model):
     # ------------------------------------------------------------------ computation
 
     @api.model
-    def _recommendation_query(self, config, as_of, affinity, per_customer, partner_ids=None,
-                              popular_only=False):
+    def _recommendation_query(self, config, as_of, affinity, per_customer, popular_only=False):
         """SELECT of recommendations as of ``as_of``: partner_id, product_id, rank, score,
         reason, source_product_id, source_categ_id.
 
@@ -101,28 +100,12 @@ class CustomerRecommendation(models.Model):
             "company_id = %s AND product_id IS NOT NULL AND is_refund IS NOT TRUE "
             "AND quantity > 0 AND date > %s AND date <= %s", company, date_from, as_of,
         )
-        if partner_ids is None:
-            partner_filter = SQL("TRUE")
-            popularity = SQL(
-                "SELECT product_id, COUNT(*) AS buyers FROM history GROUP BY product_id"
-            )
-            total = SQL("SELECT COUNT(DISTINCT partner_id) FROM history")
-        else:
-            partner_filter = SQL("commercial_partner_id = ANY(%s)", list(partner_ids))
-            popularity = SQL(
-                "SELECT product_id, COUNT(DISTINCT commercial_partner_id) AS buyers"
-                "  FROM customer_purchase_line WHERE %s GROUP BY product_id", ledger_filter,
-            )
-            total = SQL(
-                "SELECT COUNT(DISTINCT commercial_partner_id) FROM customer_purchase_line"
-                " WHERE %s", ledger_filter,
-            )
         return SQL(
             """
             WITH history AS (
                 SELECT commercial_partner_id AS partner_id, product_id, MAX(date) AS last_date
                   FROM customer_purchase_line
-                 WHERE %(ledger_filter)s AND %(partner_filter)s
+                 WHERE %(ledger_filter)s
                  GROUP BY commercial_partner_id, product_id
             ),
             customers AS (
@@ -165,15 +148,18 @@ class CustomerRecommendation(models.Model):
                        popularity.buyers::float8 / GREATEST(total.customers, 1) AS share,
                        ROW_NUMBER() OVER (ORDER BY popularity.buyers DESC,
                                           popularity.product_id) AS position
-                  FROM (%(popularity)s) popularity
+                  FROM (SELECT product_id, COUNT(*) AS buyers FROM history
+                         GROUP BY product_id) popularity
                   JOIN sellable ON sellable.product_id = popularity.product_id
-                 CROSS JOIN (%(total)s) total (customers)
+                 CROSS JOIN (SELECT COUNT(*) AS customers FROM customers) total
             ),
             co_purchase AS (
                 SELECT history.partner_id, affinity.related_product_id AS product_id,
                        SUM(affinity.confidence) / 100 AS score,
-                       (ARRAY_AGG(affinity.product_id ORDER BY affinity.confidence DESC,
-                                  affinity.product_id))[1] AS source_product_id
+                       -- The most confident source in one plain aggregate: the confidence
+                       -- in the high bits, the product id in the low 31 bits.
+                       MAX(ROUND(affinity.confidence * 1000)::bigint * 2147483648
+                           + affinity.product_id) %% 2147483648 AS source_product_id
                   FROM history
                   JOIN %(affinity)s affinity ON affinity.product_id = history.product_id
                  WHERE NOT %(popular_only)s
@@ -196,12 +182,19 @@ class CustomerRecommendation(models.Model):
                  CROSS JOIN popular
                  WHERE popular.position <= %(popular_limit)s
             ),
+            -- A product can come from several tiers: it keeps its best one, by a hash
+            -- aggregate rather than a sort of every candidate.
             kept AS (
-                SELECT DISTINCT ON (candidates.partner_id, candidates.product_id)
-                       candidates.partner_id, candidates.product_id, candidates.tier,
-                       candidates.score * CASE WHEN %(popular_only)s THEN 1
-                           ELSE 1 + COALESCE(preference.liked, 0) / 100.0 END AS score,
-                       candidates.source_product_id, candidates.source_categ_id
+                SELECT candidates.partner_id, candidates.product_id,
+                       MIN(candidates.tier) AS tier,
+                       COALESCE(MAX(candidates.score) FILTER (WHERE candidates.tier = 0),
+                                MAX(candidates.score) FILTER (WHERE candidates.tier = 1),
+                                MAX(candidates.score))
+                           * CASE WHEN %(popular_only)s THEN 1
+                                  ELSE 1 + COALESCE(MAX(preference.liked), 0) / 100.0 END
+                           AS score,
+                       MAX(candidates.source_product_id) AS source_product_id,
+                       MAX(candidates.source_categ_id) AS source_categ_id
                   FROM candidates
                   JOIN sellable ON sellable.product_id = candidates.product_id
                   LEFT JOIN (SELECT partner_id, categ_id, MAX(liked) AS liked,
@@ -214,8 +207,7 @@ class CustomerRecommendation(models.Model):
                     ON excluded.partner_id = candidates.partner_id
                    AND excluded.product_id = candidates.product_id
                  WHERE excluded.partner_id IS NULL AND preference.disliked IS NOT TRUE
-                 ORDER BY candidates.partner_id, candidates.product_id, candidates.tier,
-                          candidates.score DESC
+                 GROUP BY candidates.partner_id, candidates.product_id
             ),
             ranked AS (
                 SELECT kept.*,
@@ -226,14 +218,12 @@ class CustomerRecommendation(models.Model):
             SELECT partner_id, product_id, rank, score,
                    CASE tier WHEN 0 THEN 'co_purchase' WHEN 1 THEN 'preferred_category'
                              ELSE 'popular' END AS reason,
-                   source_product_id, source_categ_id
+                   CASE WHEN tier = 0 THEN source_product_id END AS source_product_id,
+                   CASE WHEN tier = 1 THEN source_categ_id END AS source_categ_id
               FROM ranked
              WHERE rank <= %(per_customer)s
             """,
             ledger_filter=ledger_filter,
-            partner_filter=partner_filter,
-            popularity=popularity,
-            total=total,
             company=company,
             as_of=as_of,
             recent_from=as_of - relativedelta(days=config.recent_days),
@@ -253,24 +243,18 @@ class CustomerRecommendation(models.Model):
         )
 
     @api.model
-    def _rebuild(self, company, as_of=None, partner_ids=None):
-        """Replace the recommendations of the company's customers (or of ``partner_ids``,
-        commercial partners) from the stored affinities. One INSERT ... SELECT."""
+    def _rebuild(self, company, as_of=None):
+        """Replace the recommendations of the company's customers from the stored
+        affinities. One INSERT ... SELECT."""
         as_of = as_of or fields.Date.context_today(self)
         config = self.env["customer.recommendation.config"]._for_company(company)
         started = time.perf_counter()
         self.env.flush_all()
         cr = self.env.cr
         cr.execute("SET LOCAL work_mem = '256MB'")
-        if partner_ids is None:
-            cr.execute(SQL(
-                "DELETE FROM customer_recommendation WHERE company_id = %s", company.id
-            ))
-        else:
-            cr.execute(SQL(
-                "DELETE FROM customer_recommendation WHERE company_id = %s"
-                " AND partner_id = ANY(%s)", company.id, list(partner_ids),
-            ))
+        cr.execute(SQL(
+            "DELETE FROM customer_recommendation WHERE company_id = %s", company.id
+        ))
         cr.execute(SQL(
             """
             INSERT INTO customer_recommendation
@@ -284,7 +268,7 @@ class CustomerRecommendation(models.Model):
             company=company.id, as_of=as_of, uid=self.env.uid,
             query=self._recommendation_query(
                 config, as_of, self._affinity_relation(company),
-                config.recommendations_per_customer, partner_ids=partner_ids,
+                config.recommendations_per_customer,
             ),
         ))
         count = cr.rowcount
