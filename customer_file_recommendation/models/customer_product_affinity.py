@@ -34,12 +34,13 @@ class CustomerProductAffinity(models.Model):
         "product.product", string="Bought With", required=True, readonly=True
     )
     support = fields.Integer(string="Customers Who Bought Both", readonly=True)
+    # Plain floats (double precision), not numeric: the recommendations sum millions of them.
     confidence = fields.Float(
-        string="Confidence (%)", readonly=True, digits=(16, 1),
+        string="Confidence (%)", readonly=True,
         help="Share of the buyers of the product who also bought the related product.",
     )
     lift = fields.Float(
-        readonly=True, digits=(16, 2),
+        readonly=True,
         help="How many times more often the two are bought by the same customer than if "
         "they were bought independently.",
     )
@@ -123,22 +124,25 @@ class CustomerProductAffinity(models.Model):
         started = time.perf_counter()
         self.env.flush_all()
         cr = self.env.cr
-        cr.execute("SET LOCAL work_mem = '256MB'")
         cr.execute(SQL("DELETE FROM customer_product_affinity WHERE company_id = %s", company.id))
-        cr.execute(SQL(
-            """
-            INSERT INTO customer_product_affinity
-                   (company_id, product_id, related_product_id, support, confidence, lift,
-                    rank, computed_on, create_uid, create_date, write_uid, write_date)
-            SELECT %(company)s, product_id, related_product_id, support, 100 * confidence,
-                   lift, rank, %(as_of)s,
-                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-              FROM (%(query)s) affinity
-            """,
-            company=company.id, as_of=as_of, uid=self.env.uid,
-            query=self._affinity_query(config, as_of),
-        ))
-        count = cr.rowcount
+        with self.env["customer.recommendation"]._bulk_statement_settings():
+            cr.execute(SQL(
+                """
+                INSERT INTO customer_product_affinity
+                       (company_id, product_id, related_product_id, support, confidence, lift,
+                        rank, computed_on, create_uid, create_date, write_uid, write_date)
+                SELECT %(company)s, product_id, related_product_id, support, 100 * confidence,
+                       lift, rank, %(as_of)s,
+                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM (%(query)s) affinity
+                """,
+                company=company.id, as_of=as_of, uid=self.env.uid,
+                query=self._affinity_query(config, as_of),
+            ))
+            count = cr.rowcount
+        # The recommendations join this small table to every customer's products: its
+        # statistics must say how small it is.
+        cr.execute("ANALYZE customer_product_affinity")
         self.invalidate_model()
         _logger.info("Products bought together of %s: %s pairs in %.1f s", company.name, count,
                      time.perf_counter() - started)

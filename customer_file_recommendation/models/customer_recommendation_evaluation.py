@@ -113,13 +113,45 @@ class CustomerRecommendationEvaluation(models.Model):
     def _run(self):
         self.ensure_one()
         config = self.env["customer.recommendation.config"]._for_company(self.company_id)
-        Recommendation = self.env["customer.recommendation"]
         cutoff = self.cutoff_date
         horizon_end = cutoff + timedelta(days=self.horizon_days)
         per_customer = max(CUTS)
         self.env.flush_all()
+        with self.env["customer.recommendation"]._bulk_statement_settings():
+            counts, pair_count = self._hits(config, cutoff, horizon_end, per_customer)
+        customers, co_5, co_10, popular_5, popular_10, covered = counts
+        if not customers:
+            raise UserError(self.env._(
+                "Evaluation %(name)s: no customer bought before %(cutoff)s and bought a "
+                "product they did not already have within the %(days)s days after it. Choose "
+                "an earlier cutoff or a longer horizon.",
+                name=self.name, cutoff=cutoff, days=self.horizon_days,
+            ))
+
+        def rate(count):
+            return round(100.0 * count / customers, 1)
+
+        results = {
+            "state": "done",
+            "customer_count": customers,
+            "pair_count": pair_count,
+            "co_purchase_coverage": rate(covered),
+            "hit_rate_5": rate(co_5),
+            "hit_rate_10": rate(co_10),
+            "popular_hit_rate_5": rate(popular_5),
+            "popular_hit_rate_10": rate(popular_10),
+        }
+        results["co_purchase_wins"] = (
+            co_5 >= popular_5 and co_10 >= popular_10 and (co_5, co_10) != (popular_5, popular_10)
+        )
+        results["verdict"] = self._verdict(results, co_5, co_10, popular_5, popular_10)
+        self.sudo().write(results)
+
+    def _hits(self, config, cutoff, horizon_end, per_customer):
+        """(customers evaluated, hits at 5 and 10 of the recommendations, of the most
+        popular products, customers with a product bought together), pairs learnt."""
+        Recommendation = self.env["customer.recommendation"]
         cr = self.env.cr
-        cr.execute("SET LOCAL work_mem = '256MB'")
         cr.execute(SQL(
             "CREATE TEMP TABLE recommendation_evaluation_affinity ON COMMIT DROP AS %s",
             self.env["customer.product.affinity"]._affinity_query(config, cutoff),
@@ -203,40 +235,15 @@ class CustomerRecommendationEvaluation(models.Model):
               LEFT JOIN popular ON popular.partner_id = evaluated.partner_id
               LEFT JOIN covered ON covered.partner_id = evaluated.partner_id
             """,
-            company=self.company_id.id, cutoff=cutoff, horizon_end=horizon_end,
+            company=config.company_id.id, cutoff=cutoff, horizon_end=horizon_end,
             recent_from=cutoff - timedelta(days=config.recent_days),
             window_from=cutoff - relativedelta(months=config.window_months),
         ))
-        customers, co_5, co_10, popular_5, popular_10, covered = cr.fetchone()
+        counts = cr.fetchone()
         for table in ("recommendation_evaluation_affinity", "recommendation_evaluation_co",
                       "recommendation_evaluation_popular"):
             cr.execute(SQL("DROP TABLE %s", SQL.identifier(table)))
-        if not customers:
-            raise UserError(self.env._(
-                "Evaluation %(name)s: no customer bought before %(cutoff)s and bought a "
-                "product they did not already have within the %(days)s days after it. Choose "
-                "an earlier cutoff or a longer horizon.",
-                name=self.name, cutoff=cutoff, days=self.horizon_days,
-            ))
-
-        def rate(count):
-            return round(100.0 * count / customers, 1)
-
-        results = {
-            "state": "done",
-            "customer_count": customers,
-            "pair_count": pair_count,
-            "co_purchase_coverage": rate(covered),
-            "hit_rate_5": rate(co_5),
-            "hit_rate_10": rate(co_10),
-            "popular_hit_rate_5": rate(popular_5),
-            "popular_hit_rate_10": rate(popular_10),
-        }
-        results["co_purchase_wins"] = (
-            co_5 >= popular_5 and co_10 >= popular_10 and (co_5, co_10) != (popular_5, popular_10)
-        )
-        results["verdict"] = self._verdict(results, co_5, co_10, popular_5, popular_10)
-        self.sudo().write(results)
+        return counts, pair_count
 
     def _verdict(self, results, co_5, co_10, popular_5, popular_10):
         values = {
