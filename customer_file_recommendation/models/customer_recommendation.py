@@ -208,8 +208,8 @@ class CustomerRecommendation(models.Model):
                  CROSS JOIN popular
                  WHERE popular.position <= %(popular_limit)s
             ),
-            -- A product can come from several tiers: it keeps its best one, by a hash
-            -- aggregate rather than a sort of every candidate.
+            -- A product can come from several tiers: it keeps its best one (with its
+            -- score and source) in one aggregate.
             kept AS (
                 SELECT candidates.partner_id, candidates.product_id,
                        MIN(candidates.tier) AS tier,
