@@ -27,6 +27,8 @@ JOB_FIELDS = frozenset({
     "state", "audience_count", "no_consent_count", "blacklisted_count", "no_email_count",
     "treated_count", "control_count", "date_launched", "date_measured",
 })
+# What a launched campaign still lets users change.
+EDITABLE_WHEN_LAUNCHED = frozenset({"name", "message_follower_ids", "message_main_attachment_id"})
 
 
 class CustomerOfferCampaign(models.Model):
@@ -97,7 +99,8 @@ class CustomerOfferCampaign(models.Model):
         default=lambda self: random.randint(1, 2**31 - 1), copy=False,
         help="Draws the control group: the same seed and audience give the same groups.",
     )
-    date_start = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
+    date_start = fields.Date(string="Start Date", required=True,
+                             default=fields.Date.context_today, tracking=True)
     window_days = fields.Integer(
         string="Measurement Window (Days)", default=30,
         help="Purchases and coupon use from the start date over this many days are measured.",
@@ -193,7 +196,7 @@ class CustomerOfferCampaign(models.Model):
 
     def write(self, vals):
         check_job_fields(self, [vals], JOB_FIELDS)
-        if not self.env.su and set(vals) - {"name", "message_follower_ids"} and any(
+        if not self.env.su and set(vals) - EDITABLE_WHEN_LAUNCHED and any(
             campaign.state != "draft" for campaign in self
         ):
             changed = self.filtered(lambda campaign: campaign.state != "draft")
@@ -679,8 +682,8 @@ class CustomerOfferCampaign(models.Model):
         else:
             verdict = self.env._("the interval includes zero: no effect on spending is shown.")
         return self.env._(
-            "Spend per customer: %(diff)s more for the %(treated)s treated than for the "
-            "%(control)s control customers (95%% interval %(low)s to %(high)s): %(verdict)s "
+            "Spend per customer of the %(treated)s treated minus that of the %(control)s "
+            "control customers: %(diff)s (95%% interval %(low)s to %(high)s): %(verdict)s "
             "Buyers: %(rate)s points (95%% interval %(rate_low)s to %(rate_high)s).",
             diff=currency.format(spend_diff), treated=t_count, control=c_count,
             low=currency.format(low), high=currency.format(high), verdict=verdict,
