@@ -17,9 +17,10 @@ class CustomerFileDemoGenerator(models.AbstractModel):
 
     @api.model
     def _generate_offer_campaign(self, seed=DEMO_SEED):
-        """A finished coupon campaign: launched 45 days ago on the consenting individual
-        customers, with purchases planted in its 30-day window (treated customers who used
-        their coupon bought more), then measured and closed, so its uplift shows."""
+        """A finished coupon campaign: launched 45 days ago on the individual customers who
+        consent to marketing by phone (coupons sent by SMS), with purchases planted in its
+        30-day window (treated customers who used their coupon bought more), then measured
+        and closed, so its uplift shows."""
         rnd = random.Random(seed + 11)
         today = fields.Date.context_today(self)
         program = self.env["loyalty.program"].create({
@@ -37,7 +38,7 @@ class CustomerFileDemoGenerator(models.AbstractModel):
             "channel": "coupons",
             "program_id": program.id,
             "audience_domain": "[('customer_rank', '>', 0), ('is_company', '=', False)]",
-            "consent_channel": "email",
+            "consent_channel": "phone",
             "control_percent": 30.0,
             "random_seed": seed,
             "date_start": today - timedelta(days=45),

@@ -301,6 +301,20 @@ class TestOfferCampaign(TransactionCase):
             [("campaign_id", "=", campaign.id)], ["cohort"], ["spend:avg"]
         ))
 
+    def test_daily_job_measures_and_closes_ended_campaigns(self):
+        partners = self._customers(10, "Cron")
+        ended = self._campaign(partners, date_start=self.today - timedelta(days=40),
+                               window_days=30)
+        running = self._campaign(partners, date_start=self.today, window_days=30)
+        (ended | running).action_launch()
+        self._buy(partners[0], 80.0, self.today)
+        self.env["customer.offer.campaign"]._cron_measure()
+        self.assertEqual((ended.state, running.state), ("done", "running"))
+        self.assertTrue(running.date_measured)
+        member = running.member_ids.filtered(lambda m: m.partner_id == partners[0])
+        self.assertAlmostEqual(member.spend, 80.0)
+        self.assertIn("too few (under 30 in a group)", ended.message_ids[0].body)
+
     def test_small_groups_get_a_plain_statement(self):
         partners = self._customers(12, "Small")
         campaign = self._campaign(partners, control_percent=40.0)
