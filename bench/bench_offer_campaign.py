@@ -43,8 +43,9 @@ def record_consents(env, company, count):
         """,
         {"company": company.id, "purpose": purpose.id, "count": count},
     )
+    recorded = env.cr.rowcount
     env.cr.execute("ANALYZE customer_consent_event")
-    return env.cr.rowcount
+    return recorded
 
 
 def main():
