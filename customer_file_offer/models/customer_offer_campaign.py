@@ -206,6 +206,15 @@ class CustomerOfferCampaign(models.Model):
             ))
         return super().write(vals)
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_launched(self):
+        launched = self.filtered(lambda campaign: campaign.state != "draft")
+        if launched:
+            raise UserError(self.env._(
+                "Campaign %s is launched: its members and results are kept. Only draft "
+                "campaigns can be deleted.", launched[0].name,
+            ))
+
     # Audience
 
     def _audience_domain(self):

@@ -351,6 +351,11 @@ class TestOfferCampaign(TransactionCase):
             campaign.with_user(self.salesman).action_measure()
         campaign.with_user(self.officer).action_measure()
         self.assertTrue(campaign.date_measured)
+        with self.assertRaisesRegex(UserError, "Only draft campaigns can be deleted"):
+            campaign.unlink()
+        draft = self._campaign(own)
+        draft.unlink()
+        self.assertFalse(draft.exists())
 
     def test_repair_window_counts_back_from_the_start(self):
         partner = self._customers(1, "Window")
