@@ -1,0 +1,2 @@
+from . import test_offer_campaign
+from . import test_offer_rpc
