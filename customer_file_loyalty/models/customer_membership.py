@@ -128,37 +128,30 @@ class CustomerMembership(models.Model):
                          WHERE company_id = %(company)s) AS all_values(partner_id, value)
                  GROUP BY partner_id
             )
-            SELECT q.partner_id, q.value, COALESCE(qualified.rank, 0) AS qualified_rank,
-                   m.id AS membership_id, m.level_id AS old_level_id, m.review_date,
-                   COALESCE(current.rank, 0) AS current_rank, 0 AS new_rank
-              FROM qualifying q
-              LEFT JOIN ranks qualified
-                     ON q.value >= qualified.low
-                    AND (qualified.high IS NULL OR q.value < qualified.high)
-              LEFT JOIN customer_membership m
-                     ON m.partner_id = q.partner_id AND m.company_id = %(company)s
-              LEFT JOIN ranks current ON current.level_id = m.level_id
-            """,
-            ranks=ranks,
-            values=self._qualifying_values_query(company, config, today),
-            company=company.id,
-        ))
-        cr.execute(SQL(
-            """
-            UPDATE customer_membership_eval
-               SET new_rank = CASE
+            SELECT evaluated.*, CASE
                    WHEN qualified_rank > current_rank THEN qualified_rank
                    WHEN qualified_rank < current_rank
                         AND review_date + %(grace)s <= %(today)s THEN current_rank - 1
-                   ELSE current_rank END
-             WHERE qualified_rank <> current_rank
+                   ELSE current_rank END AS new_rank
+              FROM (SELECT q.partner_id, q.value,
+                           COALESCE(qualified.rank, 0) AS qualified_rank,
+                           m.id AS membership_id, m.level_id AS old_level_id, m.review_date,
+                           COALESCE(current.rank, 0) AS current_rank
+                      FROM qualifying q
+                      LEFT JOIN ranks qualified
+                             ON q.value >= qualified.low
+                            AND (qualified.high IS NULL OR q.value < qualified.high)
+                      LEFT JOIN customer_membership m
+                             ON m.partner_id = q.partner_id AND m.company_id = %(company)s
+                      LEFT JOIN ranks current ON current.level_id = m.level_id) evaluated
             """,
-            grace=config.grace_days, today=today,
+            ranks=ranks,
+            values=self._qualifying_values_query(company, config, today),
+            company=company.id, grace=config.grace_days, today=today,
         ))
-        cr.execute(SQL(
-            "UPDATE customer_membership_eval SET new_rank = current_rank "
-            "WHERE qualified_rank = current_rank"
-        ))
+        # Temporary tables are not analysed by autovacuum: without statistics the joins
+        # below may loop over a million rows.
+        cr.execute(SQL("ANALYZE customer_membership_eval"))
         # The history first: it is what the e-mails are written from.
         cr.execute(SQL(
             """
@@ -237,10 +230,8 @@ class CustomerMembership(models.Model):
             UPDATE customer_membership m
                SET qualifying_value = e.value
               FROM customer_membership_eval e
-             WHERE m.partner_id = e.partner_id AND m.company_id = %(company)s
-               AND m.qualifying_value IS DISTINCT FROM e.value
-            """,
-            company=company.id,
+             WHERE m.id = e.membership_id AND m.qualifying_value IS DISTINCT FROM e.value
+            """
         ))
         self._apply_pricelists(company, ranks)
         cr.execute(SQL("DROP TABLE customer_membership_eval"))
