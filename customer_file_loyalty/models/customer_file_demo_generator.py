@@ -5,9 +5,9 @@ from odoo import api, fields, models
 # (English name, Chinese name, spend threshold, points multiplier, complaint priority)
 DEMO_LEVELS = [
     ("Standard", "普通", 0, 1.0, "1"),
-    ("Silver", "银卡", 3000, 1.25, "1"),
-    ("Gold", "金卡", 10000, 1.5, "2"),
-    ("Platinum", "白金", 25000, 2.0, "3"),
+    ("Silver", "银卡", 10000, 1.25, "1"),
+    ("Gold", "金卡", 25000, 1.5, "2"),
+    ("Platinum", "白金", 50000, 2.0, "3"),
 ]
 
 
