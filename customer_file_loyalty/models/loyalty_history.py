@@ -34,3 +34,10 @@ class LoyaltyHistory(models.Model):
             if bonus_per_card.get(card.id):
                 card.points += bonus_per_card[card.id]
         return super().create(vals_list)
+
+    def unlink(self):
+        """An entry removed (sale_loyalty removes those of a cancelled order and takes the
+        order's points back from the card) takes its bonus back too."""
+        for entry in self.sudo().filtered("membership_bonus"):
+            entry.card_id.points -= entry.membership_bonus
+        return super().unlink()

@@ -58,3 +58,7 @@ class TestQualifyingPoints(MembershipCase):
         self._evaluate()
         self.assertEqual(self._membership().qualifying_value, 1350,
                          "the bonus is spendable but does not qualify")
+        # The order cancelled: its entry goes, and the bonus leaves the card with it.
+        entry.unlink()
+        self.card.points -= 100
+        self.assertEqual(self.card.points, 1250)
