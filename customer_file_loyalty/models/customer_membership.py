@@ -95,12 +95,15 @@ class CustomerMembership(models.Model):
         more at once) with a new review date; one who qualifies again by then passes the
         review and keeps the level for another year.
 
-        ``notify``: queue the promotion e-mails (not when replaying past evaluations).
+        ``notify``: queue the promotion e-mails (not when replaying past evaluations). The
+        first evaluation of a company sends none: it gives the whole customer base its
+        levels at once, not promotions to announce.
         Returns the number of promotions and demotions.
         """
         self = self.sudo()
         today = today or company._customer_file_today()
         config = self.env["customer.membership.config"]._for_company(company)
+        notify = notify and bool(config.last_evaluation_date)
         levels = self.env["customer.membership.level"].search(
             [("company_id", "=", company.id)], order="sequence, id"
         )

@@ -26,7 +26,8 @@ class MembershipCase(BaseCommon):
         cls.silver = Level.create({"name": "Silver", "sequence": 20, "threshold": 1000})
         cls.gold = Level.create({"name": "Gold", "sequence": 30, "threshold": 5000})
         cls.config = cls.env["customer.membership.config"]._for_company(cls.company)
-        cls.config.write({"basis": "spend", "grace_days": 30, "review_month": False})
+        cls.config.write({"basis": "spend", "grace_days": 30, "review_month": False,
+                          "last_evaluation_date": False})
         cls.product = cls.env["product.product"].create({"name": "Phone"})
         cls.customer = cls._customer("Wang Fang", email="wang.fang@example.com")
 

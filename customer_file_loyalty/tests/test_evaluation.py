@@ -105,6 +105,14 @@ class TestEvaluation(MembershipCase):
 
     def test_promotion_email_queued_for_customers_with_email(self):
         no_email = self._customer("No Email")
+        first = self._customer("First Evaluation", email="first@example.com")
+        self._buy(first, self.today, 1500)
+        self._evaluate()
+        self.assertEqual(self._membership(first).level_id, self.silver)
+        self.assertFalse(self.env["mail.mail"].search([
+            ("model", "=", "customer.membership.level.history"),
+            ("res_id", "in", first.membership_history_ids.ids),
+        ]), "the first evaluation of the company gives levels without e-mails")
         self._buy(self.customer, self.today, 1500)
         self._buy(no_email, self.today, 1500)
         self._evaluate()
