@@ -68,8 +68,9 @@ class CustomerMembership(models.Model):
             self._evaluate_company(company)
 
     @api.model
-    def action_evaluate_now(self):
-        """Evaluate the levels of the current company's customers now (managers)."""
+    def _action_evaluate_now(self):
+        """Evaluate the levels of the current company's customers now (managers; the menu's
+        server action)."""
         check_group(self.env, MANAGER)
         counts = self._evaluate_company(self.env.company)
         return {

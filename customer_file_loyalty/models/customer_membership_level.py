@@ -1,8 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from odoo.addons.customer_file.tools.access import check_group
-
 COMPLAINT_PRIORITIES = [("0", "Low"), ("1", "Normal"), ("2", "High"), ("3", "Urgent")]
 
 
@@ -94,12 +92,3 @@ class CustomerMembershipLevel(models.Model):
         self.ensure_one()
         return self.search([("company_id", "=", self.company_id.id),
                             ("sequence", ">", self.sequence)], order="sequence, id", limit=1)
-
-    def action_open_members(self):
-        check_group(self.env, "customer_file.group_customer_file_user")
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "customer_file_loyalty.action_customer_membership"
-        )
-        action["domain"] = [("level_id", "=", self.id)]
-        return action

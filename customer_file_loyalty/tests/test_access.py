@@ -61,9 +61,9 @@ class TestAccess(MembershipCase):
         with self.assertRaises(AccessError):
             self.silver.with_user(self.salesperson).write({"threshold": 10})
         with self.assertRaises(AccessError):
-            self.env["customer.membership"].with_user(self.salesperson).action_evaluate_now()
+            self.env["customer.membership"].with_user(self.salesperson)._action_evaluate_now()
         self._buy(self.customer, self.today, 4000)
-        action = self.env["customer.membership"].with_user(self.manager).action_evaluate_now()
+        action = self.env["customer.membership"].with_user(self.manager)._action_evaluate_now()
         self.assertEqual(action["params"]["type"], "success")
         self.assertEqual(self._membership().level_id, self.gold)
         self.silver.with_user(self.manager).write({"points_multiplier": 1.5})

@@ -67,7 +67,7 @@ class TestMembershipPortalAndRpc(HttpCase):
             })
         with self.assertRaises(JsonRpcException):
             self.make_jsonrpc_request("/web/dataset/call_kw/customer.membership/x", {
-                "model": "customer.membership", "method": "action_evaluate_now",
+                "model": "customer.membership", "method": "_action_evaluate_now",
                 "args": [], "kwargs": {},
             })
         level = self.env["customer.membership"].search(
