@@ -1,0 +1,323 @@
+import logging
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from odoo.addons.customer_file.tools.access import check_group
+
+_logger = logging.getLogger(__name__)
+
+MANAGER = "customer_file.group_customer_file_manager"
+
+
+class CustomerMembership(models.Model):
+    """The level a customer (a commercial entity) holds in a company.
+
+    One narrow row per customer and company, written by the evaluation only (users have no
+    write access): levels are per company, like the purchase history they qualify on, and
+    the nightly run rewrites this table rather than the wide partner table.
+    """
+
+    _name = "customer.membership"
+    _description = "Customer Membership"
+    _order = "company_id, level_id, partner_id"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, readonly=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True,
+                                 ondelete="cascade")
+    level_id = fields.Many2one("customer.membership.level", required=True,
+                               readonly=True, ondelete="restrict", index=True)
+    level_since = fields.Date(readonly=True)
+    review_date = fields.Date(
+        readonly=True,
+        help="From this date, a customer who no longer qualifies for the level goes one level "
+        "down at the end of the grace period.",
+    )
+    qualifying_value = fields.Float(
+        readonly=True, help="Spend or points of the last 12 months at the last evaluation."
+    )
+    next_level_id = fields.Many2one("customer.membership.level", compute="_compute_progress")
+    to_next_level = fields.Float(
+        compute="_compute_progress", string="Missing for the Next Level",
+        help="What the customer still needs for the next level.",
+    )
+
+    _partner_company_unique = models.UniqueIndex(
+        "(partner_id, company_id)", "A customer holds one level per company."
+    )
+
+    @api.depends("level_id", "qualifying_value")
+    def _compute_progress(self):
+        for membership in self:
+            following = membership.level_id._next_level() if membership.level_id else False
+            membership.next_level_id = following
+            membership.to_next_level = max(
+                following.threshold - membership.qualifying_value, 0.0
+            ) if following else 0.0
+
+    # ------------------------------------------------------------------ evaluation
+
+    @api.model
+    def _cron_evaluate(self):
+        for company in self.env["customer.membership.level"].sudo().search([]).company_id:
+            self._evaluate_company(company)
+
+    @api.model
+    def _action_evaluate_now(self):
+        """Evaluate the levels of the current company's customers now (managers; the menu's
+        server action)."""
+        check_group(self.env, MANAGER)
+        counts = self._evaluate_company(self.env.company)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "Membership levels evaluated: %(promoted)s promoted, %(demoted)s demoted.",
+                    promoted=counts["promotion"], demoted=counts["demotion"],
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    @api.model
+    def _evaluate_company(self, company, today=None, notify=True):
+        """Qualify every customer of ``company`` for a level, set-based.
+
+        Rules (see readme/CONFIGURE.md): a customer who qualifies for a higher level gets it
+        at once, with a new review date; from their review date, a customer who qualifies for
+        a lower level keeps theirs through the grace period, then goes down one level (never
+        more at once) with a new review date; one who qualifies again by then passes the
+        review and keeps the level for another year.
+
+        ``notify``: queue the promotion e-mails (not when replaying past evaluations). The
+        first evaluation of a company sends none: it gives the whole customer base its
+        levels at once, not promotions to announce.
+        Returns the number of promotions and demotions.
+        """
+        self = self.sudo()
+        today = today or company._customer_file_today()
+        config = self.env["customer.membership.config"]._for_company(company)
+        notify = notify and bool(config.last_evaluation_date)
+        levels = self.env["customer.membership.level"].search(
+            [("company_id", "=", company.id)], order="sequence, id"
+        )
+        counts = {"promotion": 0, "demotion": 0}
+        if not levels:
+            return counts
+        self.env.flush_all()
+        cr = self.env.cr
+        ranks = SQL(", ").join(
+            SQL("(%s, %s, %s::numeric, %s::numeric)", level.id, rank, level.threshold,
+                levels[rank].threshold if rank < len(levels) else None)
+            for rank, level in enumerate(levels, start=1)
+        )
+        new_review = config._next_review_date(today)
+        cr.execute(SQL("DROP TABLE IF EXISTS customer_membership_eval"))
+        cr.execute(SQL(
+            """
+            CREATE TEMP TABLE customer_membership_eval ON COMMIT DROP AS
+            WITH ranks(level_id, rank, low, high) AS (VALUES %(ranks)s),
+            qualifying AS (
+                SELECT partner_id, SUM(value) AS value
+                  FROM (%(values)s
+                        UNION ALL
+                        SELECT partner_id, 0 FROM customer_membership
+                         WHERE company_id = %(company)s) AS all_values(partner_id, value)
+                 GROUP BY partner_id
+            )
+            SELECT evaluated.*, CASE
+                   WHEN qualified_rank > current_rank THEN qualified_rank
+                   WHEN qualified_rank < current_rank
+                        AND review_date + %(grace)s <= %(today)s THEN current_rank - 1
+                   ELSE current_rank END AS new_rank
+              FROM (SELECT q.partner_id, q.value,
+                           COALESCE(qualified.rank, 0) AS qualified_rank,
+                           m.id AS membership_id, m.level_id AS old_level_id, m.review_date,
+                           COALESCE(current.rank, 0) AS current_rank
+                      FROM qualifying q
+                      LEFT JOIN ranks qualified
+                             ON q.value >= qualified.low
+                            AND (qualified.high IS NULL OR q.value < qualified.high)
+                      LEFT JOIN customer_membership m
+                             ON m.partner_id = q.partner_id AND m.company_id = %(company)s
+                      LEFT JOIN ranks current ON current.level_id = m.level_id) evaluated
+            """,
+            ranks=ranks,
+            values=self._qualifying_values_query(company, config, today),
+            company=company.id, grace=config.grace_days, today=today,
+        ))
+        # Temporary tables are not analysed by autovacuum: without statistics the joins
+        # below may loop over a million rows.
+        cr.execute(SQL("ANALYZE customer_membership_eval"))
+        # The history first: it is what the e-mails are written from.
+        cr.execute(SQL(
+            """
+            WITH ranks(level_id, rank, low, high) AS (VALUES %(ranks)s)
+            INSERT INTO customer_membership_level_history
+                   (partner_id, company_id, from_level_id, to_level_id, date, reason,
+                    qualifying_value, create_uid, create_date, write_uid, write_date)
+            SELECT e.partner_id, %(company)s, e.old_level_id, new.level_id, %(today)s,
+                   CASE WHEN e.new_rank > e.current_rank THEN 'promotion' ELSE 'demotion' END,
+                   e.value, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+              FROM customer_membership_eval e
+              LEFT JOIN ranks new ON new.rank = e.new_rank
+             WHERE e.new_rank <> e.current_rank
+            RETURNING id, reason
+            """,
+            ranks=ranks, company=company.id, today=today, uid=self.env.uid,
+        ))
+        promotions = []
+        for history_id, reason in cr.fetchall():
+            counts[reason] += 1
+            if reason == "promotion":
+                promotions.append(history_id)
+        cr.execute(SQL(
+            """
+            WITH ranks(level_id, rank, low, high) AS (VALUES %(ranks)s)
+            UPDATE customer_membership m
+               SET level_id = new.level_id, level_since = %(today)s,
+                   review_date = %(review)s, write_uid = %(uid)s,
+                   write_date = NOW() AT TIME ZONE 'UTC'
+              FROM customer_membership_eval e
+              JOIN ranks new ON new.rank = e.new_rank
+             WHERE m.id = e.membership_id AND e.new_rank <> e.current_rank
+            """,
+            ranks=ranks, today=today, review=new_review, uid=self.env.uid,
+        ))
+        cr.execute(SQL(
+            """
+            DELETE FROM customer_membership m
+             USING customer_membership_eval e
+             WHERE m.id = e.membership_id AND e.new_rank = 0 AND e.current_rank <> 0
+            """
+        ))
+        cr.execute(SQL(
+            """
+            WITH ranks(level_id, rank, low, high) AS (VALUES %(ranks)s)
+            INSERT INTO customer_membership
+                   (partner_id, company_id, level_id, level_since, review_date,
+                    qualifying_value, create_uid, create_date, write_uid, write_date)
+            SELECT e.partner_id, %(company)s, new.level_id, %(today)s, %(review)s, e.value,
+                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+              FROM customer_membership_eval e
+              JOIN ranks new ON new.rank = e.new_rank
+             WHERE e.membership_id IS NULL
+            """,
+            ranks=ranks, company=company.id, today=today, review=new_review,
+            uid=self.env.uid,
+        ))
+        # Customers who still qualify on or after their review date passed it: next review
+        # a year later (on the anniversary, or the company's next review date).
+        passed_review = SQL("%s", new_review) if config.review_month else SQL(
+            "m.review_date + make_interval(years => "
+            "EXTRACT(YEAR FROM AGE(%s::date, m.review_date))::int + 1)", today,
+        )
+        cr.execute(SQL(
+            """
+            UPDATE customer_membership m
+               SET review_date = %(passed_review)s
+              FROM customer_membership_eval e
+             WHERE m.id = e.membership_id AND e.new_rank = e.current_rank
+               AND e.qualified_rank >= e.current_rank AND m.review_date <= %(today)s
+            """,
+            passed_review=passed_review, today=today,
+        ))
+        cr.execute(SQL(
+            """
+            UPDATE customer_membership m
+               SET qualifying_value = e.value
+              FROM customer_membership_eval e
+             WHERE m.id = e.membership_id AND m.qualifying_value IS DISTINCT FROM e.value
+            """
+        ))
+        self._apply_pricelists(company, ranks)
+        cr.execute(SQL("DROP TABLE customer_membership_eval"))
+        config.last_evaluation_date = fields.Datetime.now()
+        self.env.invalidate_all()
+        if notify:
+            self._send_promotion_emails(config, promotions)
+        _logger.info("Membership levels of %s: %s promoted, %s demoted", company.name,
+                     counts["promotion"], counts["demotion"])
+        return counts
+
+    @api.model
+    def _qualifying_values_query(self, company, config, today):
+        """(commercial partner, value) rows whose sum per customer is their qualifying
+        value in ``company`` on ``today``."""
+        year_ago = today - relativedelta(years=1)
+        if config.basis == "points":
+            # Earned points only: points spent or expired leave the card's balance, not
+            # what the customer earned; the level bonus is not qualifying.
+            return SQL(
+                """
+                SELECT partner.commercial_partner_id,
+                       history.issued - COALESCE(history.membership_bonus, 0)
+                  FROM loyalty_history history
+                  JOIN loyalty_card card ON card.id = history.card_id
+                  JOIN res_partner partner ON partner.id = card.partner_id
+                 WHERE card.program_id = %(program)s AND history.issued > 0
+                   AND history.create_date >= %(since)s
+                   AND history.create_date < %(until)s
+                """,
+                program=config.program_id.id, since=year_ago + relativedelta(days=1),
+                until=today + relativedelta(days=1),
+            )
+        return SQL(
+            """
+            SELECT commercial_partner_id, amount FROM customer_purchase_day
+             WHERE company_id = %(company)s AND date > %(since)s AND date <= %(today)s
+            """,
+            company=company.id, since=year_ago, today=today,
+        )
+
+    def _apply_pricelists(self, company, ranks):
+        """Customers who changed level get the new level's pricelist in ``company`` (they and
+        their contacts, as Odoo syncs the pricelist within a commercial entity); a pricelist
+        the old level had set is removed when the new level has none, one set by hand stays.
+        """
+        key = str(company.id)
+        self.env.cr.execute(SQL(
+            """
+            WITH ranks(level_id, rank, low, high) AS (VALUES %(ranks)s),
+            changes AS (
+                SELECT e.partner_id, old.pricelist_id AS old_pricelist,
+                       new.pricelist_id AS new_pricelist
+                  FROM customer_membership_eval e
+                  LEFT JOIN customer_membership_level old ON old.id = e.old_level_id
+                  LEFT JOIN ranks new_rank ON new_rank.rank = e.new_rank
+                  LEFT JOIN customer_membership_level new ON new.id = new_rank.level_id
+                 WHERE e.new_rank <> e.current_rank
+                   AND (old.pricelist_id IS NOT NULL OR new.pricelist_id IS NOT NULL)
+            )
+            UPDATE res_partner partner
+               SET specific_property_product_pricelist = CASE
+                   WHEN changes.new_pricelist IS NOT NULL
+                   THEN COALESCE(partner.specific_property_product_pricelist, '{}'::jsonb)
+                        || jsonb_build_object(%(key)s, changes.new_pricelist)
+                   ELSE partner.specific_property_product_pricelist - %(key)s END
+              FROM changes
+             WHERE partner.commercial_partner_id = changes.partner_id
+               AND (changes.new_pricelist IS NOT NULL
+                    OR (partner.specific_property_product_pricelist ->> %(key)s)::int
+                       = changes.old_pricelist)
+            """,
+            ranks=ranks, key=key,
+        ))
+
+    def _send_promotion_emails(self, config, history_ids):
+        """Queue the promotion e-mail to the promoted customers who have an address."""
+        template = config.promotion_template_id
+        if not template or not history_ids:
+            return
+        promoted = self.env["customer.membership.level.history"].browse(history_ids).filtered(
+            lambda history: history.partner_id.email
+        )
+        for batch in self.env.cr.split_for_in_conditions(promoted.ids, size=500):
+            template.send_mail_batch(list(batch))

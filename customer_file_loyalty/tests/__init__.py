@@ -1,0 +1,1 @@
+from . import test_access, test_demo, test_evaluation, test_levels, test_points, test_portal
