@@ -361,7 +361,7 @@ class CustomerKeyAccountRule(models.Model):
         self.env.cr.execute(SQL(
             """UPDATE res_partner p
                   SET key_account_manager_id = new.user_id, key_account_rule_id = new.rule_id,
-                      key_account_since = %(today)s,
+                      key_account_since = COALESCE(p.key_account_since, %(today)s),
                       write_uid = %(uid)s, write_date = NOW() AT TIME ZONE 'UTC'
                  FROM unnest(%(ids)s::int[], %(users)s::int[], %(rules)s::int[])
                       AS new(id, user_id, rule_id)

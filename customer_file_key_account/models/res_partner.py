@@ -17,7 +17,10 @@ class ResPartner(models.Model):
         "customer.key.account.rule", readonly=True, copy=False,
         ondelete="set null", groups=USER,
     )
-    key_account_since = fields.Date(readonly=True, copy=False, groups=USER)
+    key_account_since = fields.Date(
+        readonly=True, copy=False, groups=USER,
+        help="When the customer became a key account; a new manager does not change it.",
+    )
     key_account_assignment_ids = fields.One2many(
         "customer.key.account.assignment", "partner_id", string="Key Account History",
         groups=USER,

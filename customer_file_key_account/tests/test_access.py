@@ -1,6 +1,7 @@
 from odoo.exceptions import AccessError
 from odoo.fields import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
 
 from .common import MANAGER, MARK, OFFICER, USER, KeyAccountCase
 
@@ -76,3 +77,43 @@ class TestAccess(KeyAccountCase):
         action = self.Rule.with_user(self.officer).action_assign_now()
         self.assertEqual(action["params"]["type"], "success")
         self.assertEqual(newcomer.key_account_manager_id, self.anna)
+
+
+@tagged("post_install", "-at_install")
+class TestKeyAccountRpc(HttpCase):
+    """The key account fields over the web client's RPC, as the account manager."""
+
+    def test_manager_reads_but_cannot_set_key_account_fields(self):
+        anna = new_test_user(self.env, login="ka.rpc.anna", groups=USER)
+        carl = new_test_user(self.env, login="ka.rpc.carl", groups=USER)
+        self.env["customer.key.account.rule"].create({
+            "name": "Marked", "domain": repr([("ref", "=", MARK)]),
+            "user_ids": [Command.set(anna.ids)],
+        })
+        customer = self.env["res.partner"].create(
+            {"name": "RPC customer", "customer_rank": 1, "ref": MARK}
+        )
+        self.env["customer.key.account.rule"]._run_assignment()
+        self.authenticate("ka.rpc.anna", "ka.rpc.anna")
+
+        def call(method, *args, **kwargs):
+            return self.make_jsonrpc_request(f"/web/dataset/call_kw/res.partner/{method}", {
+                "model": "res.partner", "method": method, "args": list(args),
+                "kwargs": kwargs,
+            })
+
+        rows = call("search_read", [("id", "=", customer.id)],
+                    fields=["key_account_manager_id"])
+        self.assertEqual(rows[0]["key_account_manager_id"][0], anna.id)
+        for values in ({"key_account_manager_id": carl.id}, {"key_account_since": False}):
+            with self.assertRaises(JsonRpcException) as caught:
+                call("write", [customer.id], values)
+            self.assertEqual(str(caught.exception), "odoo.exceptions.AccessError")
+        self.assertEqual(customer.key_account_manager_id, anna)
+        with self.assertRaises(JsonRpcException) as caught:
+            self.make_jsonrpc_request(
+                "/web/dataset/call_kw/customer.key.account.rule/action_assign_now",
+                {"model": "customer.key.account.rule", "method": "action_assign_now",
+                 "args": [[]], "kwargs": {}},
+            )
+        self.assertEqual(str(caught.exception), "odoo.exceptions.AccessError")

@@ -119,20 +119,26 @@ class TestAssignment(KeyAccountCase):
         self.assertEqual((partners.key_account_rule_id, partners.key_account_manager_id),
                          (self.rule, self.carl))
 
-    def test_welcome_call_for_the_new_manager(self):
-        partner = self._customers(1)
+    def test_welcome_call_for_the_new_manager_in_their_language(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.anna.lang, self.bob.lang = "en_US", "zh_CN"
+        self.rule.user_ids = [Command.set((self.anna | self.bob).ids)]
+        partners = self._customers(2)
         self._assign()
-        call = self._welcome_calls(partner)
-        self.assertEqual(len(call), 1)
-        self.assertEqual((call.user_id, call.summary),
-                         (partner.key_account_manager_id, "Welcome call"))
-        self.assertIn(partner.key_account_manager_id.partner_id, partner.message_partner_ids)
+        for partner in partners:
+            call = self._welcome_calls(partner)
+            self.assertEqual(len(call), 1)
+            self.assertEqual(call.user_id, partner.key_account_manager_id)
+            self.assertIn(partner.key_account_manager_id.partner_id, partner.message_partner_ids)
+        summaries = {call.user_id: call.summary for call in self._welcome_calls(partners)}
+        self.assertEqual(summaries, {self.anna: "Welcome call", self.bob: "欢迎电话"})
 
     def test_archived_manager_hands_over_at_once(self):
         partners = self._customers(6)
         self._assign()
         annas = partners.filtered(lambda partner: partner.key_account_manager_id == self.anna)
         self.assertTrue(annas)
+        partners.sudo().write({"key_account_since": "2025-01-01"})
         self.anna.action_archive()
         self.assertFalse(partners.key_account_manager_id & self.anna)
         self.assertEqual(len(partners.key_account_manager_id), 2)
@@ -141,6 +147,8 @@ class TestAssignment(KeyAccountCase):
             self.assertIn(partner.key_account_manager_id, calls.user_id, "a welcome call each")
         self.assertEqual(set(self._history(annas).filtered("is_current").mapped("reason")),
                          {"manager_left"})
+        self.assertEqual(set(partners.mapped("key_account_since")),
+                         {fields.Date.to_date("2025-01-01")}, "still key accounts since then")
         self.assertEqual(Counter(partner.key_account_manager_id.id for partner in partners),
                          {self.bob.id: 3, self.carl.id: 3})
 
