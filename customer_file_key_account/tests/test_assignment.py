@@ -189,3 +189,6 @@ class TestAssignment(KeyAccountCase):
         managers = salespeople.filtered(lambda user: user.login.startswith("cf.demo."))
         self.assertEqual(partners.key_account_manager_id, managers)
         self.assertEqual(len(self._welcome_calls(partners)), 5)
+        complaints = self.env["customer.feedback"].search([("partner_id", "in", partners.ids)])
+        self.assertEqual(len(complaints), 3)
+        self.assertEqual(set(complaints.mapped("priority")), {"2"}, "received as Normal")
