@@ -262,6 +262,7 @@ class CustomerKeyAccountRule(models.Model):
         eligible = {rule.id: set(rule._eligible_managers().ids) - set(leaving_user_ids)
                     for rule in rules}
 
+        eligible_somewhere = set().union(*eligible.values())
         kept, moved, released = [], [], []
         # (partner, reason) per rule, for the balancing
         to_assign = defaultdict(list)
@@ -275,7 +276,9 @@ class CustomerKeyAccountRule(models.Model):
                 if target != rule_id:
                     moved.append((partner_id, target))
             else:
-                left = rule_id not in eligible or manager_id not in eligible[rule_id]
+                # Left: may no longer manage it under its rule (or any rule, when its rule
+                # is gone); otherwise it moved to a rule its manager is not part of.
+                left = manager_id not in eligible.get(rule_id, eligible_somewhere)
                 to_assign[target].append((partner_id, "manager_left" if left else "reassigned"))
                 loads[manager_id] -= 1
         for partner_id, rule_id in rule_of.items():
@@ -300,11 +303,10 @@ class CustomerKeyAccountRule(models.Model):
                 heapq.heappush(heap, (load + 1, user_id))
 
         self._apply(current, assignments, released, moved)
-        now = fields.Datetime.now()
-        for rule in rules:
-            rule.write({
-                "last_run_date": now, "waiting_count": waiting[rule.id],
-            })
+        if partner_ids is None:
+            now = fields.Datetime.now()
+            for rule in rules:
+                rule.write({"last_run_date": now, "waiting_count": waiting[rule.id]})
         Partner.invalidate_model(fnames)
         self.env["customer.key.account.assignment"].invalidate_model()
         reasons = [reason for _p, _u, _r, reason in assignments]

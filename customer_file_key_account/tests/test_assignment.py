@@ -118,6 +118,19 @@ class TestAssignment(KeyAccountCase):
         self._assign()
         self.assertEqual((partners.key_account_rule_id, partners.key_account_manager_id),
                          (self.rule, self.carl))
+        self.assertEqual(len(self._history(partners)), 2, "the same periods go on")
+        # A rule before it that Carl is not part of: they move to its manager.
+        anna_only = self.Rule.create({
+            "name": "Marked, Anna's", "sequence": 0, "domain": repr([("ref", "=", MARK)]),
+            "user_ids": [Command.set(self.anna.ids)],
+        })
+        result = self._assign()
+        self.assertEqual(result["reassigned"], 2)
+        self.assertEqual((partners.key_account_rule_id, partners.key_account_manager_id),
+                         (anna_only, self.anna))
+        history = self._history(partners)
+        self.assertEqual(set(history.filtered("date_to").mapped("end_reason")), {"reassigned"})
+        self.assertEqual(set(history.filtered("is_current").mapped("reason")), {"reassigned"})
 
     def test_welcome_call_for_the_new_manager_in_their_language(self):
         self.env["res.lang"]._activate_lang("zh_CN")
