@@ -205,3 +205,14 @@ class TestAssignment(KeyAccountCase):
         complaints = self.env["customer.feedback"].search([("partner_id", "in", partners.ids)])
         self.assertEqual(len(complaints), 3)
         self.assertEqual(set(complaints.mapped("priority")), {"2"}, "received as Normal")
+
+    def test_merged_key_account_leaves_one_current_period(self):
+        kept, merged = self._customers(2)
+        self._assign()
+        self.env["base.partner.merge.automatic.wizard"]._merge((kept | merged).ids, kept)
+        self.assertFalse(merged.exists())
+        history = self._history(kept)
+        self.assertEqual(len(history), 2, "the merged customer's history comes along")
+        self.assertEqual(len(history.filtered("is_current")), 1)
+        self.assertEqual(history.filtered("date_to").end_reason, "released")
+        self.assertEqual(history.filtered("is_current").manager_id, kept.key_account_manager_id)
