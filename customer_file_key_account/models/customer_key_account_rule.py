@@ -400,9 +400,9 @@ class CustomerKeyAccountRule(models.Model):
                 "You are now this customer's key account manager: introduce yourself."
             ) for user in users
         }
-        Activity = self.env["mail.activity"].sudo().with_context(
-            mail_activity_quick_update=True, mail_notify_force_send=False,
-        )
+        # No "activity assigned to you" email per key account: the manager finds them in
+        # their activities.
+        Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
         batch = 1000
         for start in range(0, len(partner_managers), batch):
             Activity.create([{

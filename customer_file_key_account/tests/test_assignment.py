@@ -145,6 +145,10 @@ class TestAssignment(KeyAccountCase):
             self.assertIn(partner.key_account_manager_id.partner_id, partner.message_partner_ids)
         summaries = {call.user_id: call.summary for call in self._welcome_calls(partners)}
         self.assertEqual(summaries, {self.anna: "Welcome call", self.bob: "欢迎电话"})
+        self.assertFalse(self.env["mail.message"].search([
+            ("partner_ids", "in", (self.anna | self.bob).partner_id.ids),
+            ("message_type", "=", "user_notification"),
+        ]), "no email per key account")
 
     def test_archived_manager_hands_over_at_once(self):
         partners = self._customers(6)
