@@ -26,7 +26,9 @@ PG_ROLE=odoo
 # One configuration per checkout, so several work trees can share the cache.
 ODOO_CONF=${CUSTOMER_FILE_ODOO_CONF:-"$CACHE_DIR/odoo-$(printf '%s' "$REPO_DIR" | sha256sum | cut -c1-8).conf"}
 PYTHON_BIN=${CUSTOMER_FILE_PYTHON:-python3.11}
-ADDONS="customer_file,customer_file_segmentation,customer_file_feedback"
+# The demo: the three core addons and the ones that use the customer file (membership
+# levels, key accounts, recommendations, targeted offers); bridges install themselves.
+ADDONS="customer_file,customer_file_segmentation,customer_file_feedback,customer_file_loyalty,customer_file_key_account,customer_file_recommendation,customer_file_offer"
 # The tests install every addon of the repository (customer_file*/ with a manifest), the
 # bridges too (which bring point_of_sale, mass_mailing, repair and stock), to test them.
 TEST_ADDONS=$(cd "$REPO_DIR" && for manifest in customer_file*/__manifest__.py; do dirname "$manifest"; done | paste -sd, -)

@@ -39,6 +39,13 @@ RENDER_TIMEOUT = 60  # seconds for a screen to show its ready selector
 # screen shows its data. Add a screen by adding an entry.
 SCREENS = [
     {
+        "name": "overview",
+        "url": "/odoo/action-customer_file.action_customer_file_overview",
+        "ready": ".o_customer_file_overview"
+                 " .o_customer_file_overview_section[data-section=satisfaction]"
+                 " .o_customer_file_overview_trend",
+    },
+    {
         "name": "customers-kanban",
         "url": "/odoo/action-customer_file.action_customer_file_customers",
         "ready": ".o_kanban_view .o_kanban_record:not(.o_kanban_ghost)"
