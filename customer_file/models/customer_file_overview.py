@@ -1,0 +1,98 @@
+from odoo import api, models
+
+from ..tools.access import check_group
+
+USER = "customer_file.group_customer_file_user"
+OFFICER = "customer_file.group_customer_file_officer"
+
+
+class CustomerFileOverview(models.AbstractModel):
+    """The Overview dashboard, the Customer File app's landing page, as data: sections of
+    numbers, each with the window action that lists what it counts.
+
+    Addons add their sections by extending ``_overview_sections``. Every number is counted
+    through the ORM with the user's rights, so record rules apply: a salesperson sees the
+    numbers of their own and their team's customers.
+    """
+
+    _name = "customer.file.overview"
+    _description = "Customer File Overview"
+
+    @api.model
+    def get_overview(self):
+        """The whole page in one call: ``{"sections": [...]}`` ordered by sequence. A
+        section has a ``key``, a ``title``, a ``kind`` ("cards", or "trend" for a table of
+        months) and its ``items`` (or ``rows`` of items); an item has a ``key``, a
+        ``label``, a ``value``, a ``format`` ("integer", "percent", "decimal") and the
+        ``action`` listing its records (``False`` when there is nothing to list)."""
+        check_group(self.env, USER)
+        sections = sorted(self._overview_sections(), key=lambda section: section["sequence"])
+        return {"sections": sections}
+
+    @api.model
+    def _overview_sections(self):
+        Partner = self.env["res.partner"]
+        customers = Partner._customer_file_customers_domain()
+        items = [
+            self._overview_item("customers", self.env._("Customers"),
+                                Partner.search_count(customers), "res.partner", customers,
+                                views=self._overview_customer_views()),
+        ]
+        quality = [
+            self._overview_item(
+                "incomplete", self.env._("Incomplete customers"),
+                Partner.search_count(domain := Partner._data_quality_domain("incomplete")),
+                "res.partner", domain, views=self._overview_customer_views(),
+            ),
+            self._overview_item(
+                "overdue_reviews", self.env._("Customers due for review"),
+                Partner.search_count(domain := Partner._data_quality_domain("overdue")),
+                "res.partner", domain, views=self._overview_customer_views(),
+            ),
+        ]
+        if self.env.user.has_group(OFFICER):
+            Group = self.env["customer.duplicate.group"]
+            quality.append(self._overview_item(
+                "duplicate_suspects", self.env._("Open duplicate suspects"),
+                Group.search_count([]), "customer.duplicate.group", [],
+            ))
+        return [
+            {"key": "customers", "title": self.env._("Customers"), "sequence": 10,
+             "kind": "cards", "items": items},
+            {"key": "data_quality", "title": self.env._("Data quality"), "sequence": 90,
+             "kind": "cards", "items": quality},
+        ]
+
+    @api.model
+    def _overview_customer_views(self):
+        return [
+            [self.env.ref("customer_file.res_partner_view_list_customer_file").id, "list"],
+            [self.env.ref("customer_file.res_partner_view_kanban_customer_file").id, "kanban"],
+            [False, "form"],
+        ]
+
+    @api.model
+    def _overview_item(self, key, label, value, res_model, domain, views=None, fmt="integer",
+                       color=False, action_name=None):
+        """One number of the page and the list it opens: the records of ``res_model``
+        matching ``domain`` (a list domain), which are what ``value`` counts, or, for a
+        rate, what it is measured on."""
+        context = {}
+        if res_model == "res.partner":
+            context = {"res_partner_search_mode": "customer", "customer_file_customer": True}
+        return {
+            "key": key,
+            "label": label,
+            "value": value,
+            "format": fmt,
+            "color": color,
+            "action": {
+                "type": "ir.actions.act_window",
+                "name": action_name or label,
+                "res_model": res_model,
+                "domain": list(domain),
+                "views": views or [[False, "list"], [False, "form"]],
+                "context": context,
+                "target": "current",
+            },
+        }
