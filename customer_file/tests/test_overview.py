@@ -117,6 +117,13 @@ class TestOverview(OverviewCase):
         self.assertTrue(groups)
         self.assertEqual(item["value"], len(groups))
 
+    def test_in_chinese(self):
+        overview = self.env["customer.file.overview"].with_user(self.salesman).with_context(
+            lang="zh_CN").get_overview()
+        titles = {section["key"]: section["title"] for section in overview["sections"]}
+        self.assertEqual((titles["customers"], titles["data_quality"]), ("客户", "数据质量"))
+        self.assertEqual(overview_items(overview)["incomplete"]["label"], "资料不完整的客户")
+
     def test_refused_outside_the_customer_file(self):
         employee = new_test_user(self.env, login="ov_employee", groups="base.group_user")
         portal = new_test_user(self.env, login="ov_portal", groups="base.group_portal")
