@@ -83,15 +83,14 @@ def main():
 
             Partner = env["res.partner"].with_user(user)
             parts = {
-                "customers": partial(Partner.search_count,
-                                     Partner._customer_file_customers_domain()),
+                "customers, grouped by the addons' fields":
+                    Overview._overview_customer_groups,
                 "incomplete": partial(Partner.search_count,
                                       Partner._data_quality_domain("incomplete")),
                 "due for review": partial(Partner.search_count,
                                           Partner._data_quality_domain("overdue")),
             }
             if "customer_file_segmentation" in installed:
-                parts["tiers, segments, stages"] = Overview._overview_segment_sections
                 parts["churn and win-back"] = Overview._overview_churn_section
             if "customer_file_feedback" in installed:
                 parts["NPS and CSAT trend"] = Overview._overview_satisfaction_section

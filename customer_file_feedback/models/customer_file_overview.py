@@ -18,8 +18,8 @@ class CustomerFileOverview(models.AbstractModel):
     _inherit = "customer.file.overview"
 
     @api.model
-    def _overview_sections(self):
-        return super()._overview_sections() + [
+    def _overview_sections(self, customer_groups):
+        return super()._overview_sections(customer_groups) + [
             self._overview_satisfaction_section(),
             self._overview_complaint_section(),
         ]

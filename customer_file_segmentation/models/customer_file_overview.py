@@ -12,24 +12,27 @@ class CustomerFileOverview(models.AbstractModel):
     _inherit = "customer.file.overview"
 
     @api.model
-    def _overview_sections(self):
-        return super()._overview_sections() + self._overview_segment_sections() + [
-            self._overview_churn_section(),
-        ]
+    def _overview_customer_groupby(self):
+        return [*super()._overview_customer_groupby(),
+                "value_tier", "rfm_segment_id", "lifecycle_stage"]
 
     @api.model
-    def _overview_segment_sections(self):
-        """Customers by value tier, by RFM segment and by lifecycle stage, counted in one
-        grouped query over the customers the user sees."""
+    def _overview_sections(self, customer_groups):
+        return [*super()._overview_sections(customer_groups),
+                *self._overview_segment_sections(customer_groups),
+                self._overview_churn_section()]
+
+    @api.model
+    def _overview_segment_sections(self, customer_groups):
+        """Customers by value tier, by RFM segment and by lifecycle stage, from the page's
+        grouped count of the customers the user sees."""
         Partner = self.env["res.partner"]
         customers = Partner._customer_file_customers_domain()
         tiers, segments, stages = Counter(), Counter(), Counter()
-        for tier, segment, stage, count in Partner._read_group(
-            customers, ["value_tier", "rfm_segment_id", "lifecycle_stage"], ["__count"],
-        ):
-            tiers[tier] += count
-            segments[segment] += count
-            stages[stage] += count
+        for values, count in customer_groups:
+            tiers[values["value_tier"]] += count
+            segments[values["rfm_segment_id"]] += count
+            stages[values["lifecycle_stage"]] += count
         views = self._overview_customer_views()
 
         def selection_items(fname, counts, empty_label):
