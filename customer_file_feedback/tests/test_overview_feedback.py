@@ -75,6 +75,10 @@ class TestOverviewFeedback(FeedbackCase):
         self.assertGreaterEqual(manager_nps["total"], 3)
         self.assertLess(manager_nps["value"], 0, "their detractor counts for the manager")
 
+        zh_section = next(s for s in self._overview(self.salesperson, lang="zh_CN")["sections"]
+                          if s["key"] == "satisfaction")
+        self.assertEqual(zh_section["title"], "满意度（近 12 个月）")
+
     def test_each_month_opens_the_feedback_that_scored_it(self):
         Feedback = self.env["customer.feedback"].with_user(self.salesperson)
         for tz in ("UTC", "Asia/Shanghai", "America/New_York"):

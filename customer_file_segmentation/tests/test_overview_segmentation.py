@@ -92,6 +92,10 @@ class TestOverviewSegmentation(TransactionCase):
                          "customer_file_segmentation.action_customer_rfm_map")
         self.assertEqual(self.env.ref(section["link"]["action"]).tag,
                          "customer_file_segmentation.rfm_map")
+        zh_items = overview_items(self.env["customer.file.overview"].with_user(
+            self.salesman).with_context(lang="zh_CN").get_overview())
+        self.assertEqual((zh_items["won_back_control"]["label"], zh_items["value_tier_none"]
+                          ["label"]), ("挽回率（对照组）", "未评分"))
 
     def test_churn_warnings_and_won_back_rates(self):
         items = self._items(self.salesman)
