@@ -86,9 +86,9 @@ def main():
                 "customers, grouped by the addons' fields":
                     Overview._overview_customer_groups,
                 "incomplete": partial(Partner.search_count,
-                                      Partner._data_quality_domain("incomplete")),
+                                      Overview._overview_customers_domain("incomplete")),
                 "due for review": partial(Partner.search_count,
-                                          Partner._data_quality_domain("overdue")),
+                                          Overview._overview_customers_domain("overdue")),
             }
             if "customer_file_segmentation" in installed:
                 parts["churn and win-back"] = Overview._overview_churn_section

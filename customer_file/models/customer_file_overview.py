@@ -1,4 +1,5 @@
 from odoo import api, models
+from odoo.fields import Domain
 
 from ..tools.access import check_group
 
@@ -44,16 +45,33 @@ class CustomerFileOverview(models.AbstractModel):
         groupby = self._overview_customer_groupby()
         return [
             (dict(zip(groupby, row[:-1], strict=True)), row[-1])
-            for row in Partner._read_group(Partner._customer_file_customers_domain(),
+            for row in Partner._read_group(self._overview_customers_domain(),
                                            groupby, ["__count"])
         ]
+
+    @api.model
+    def _overview_customers_domain(self, kind=None):
+        """The customers the page counts (``kind``: those of a Data Quality list).
+
+        When the only rule that narrows the user's partners is the Customer File's "own and
+        team customers", the same condition is added on the customer's own salesperson
+        (a customer is its own commercial partner): the rule goes through a join on the
+        commercial partner that makes PostgreSQL read every partner, the added condition
+        lets it start from the index on the salesperson."""
+        Partner = self.env["res.partner"]
+        domain = (Partner._data_quality_domain(kind) if kind
+                  else Partner._customer_file_customers_domain())
+        group_rules = self.env["ir.rule"]._get_rules("res.partner").sudo().filtered("groups")
+        if group_rules == self.env.ref("customer_file.rule_res_partner_customer_user"):
+            domain &= Domain("user_id", "in", self.env.user.customer_file_owner_ids.ids)
+        return domain
 
     @api.model
     def _overview_sections(self, customer_groups):
         """The sections of the page; ``customer_groups`` is what
         ``_overview_customer_groups`` counted."""
         Partner = self.env["res.partner"]
-        customers = Partner._customer_file_customers_domain()
+        customers = self._overview_customers_domain()
         items = [
             self._overview_item("customers", self.env._("Customers"),
                                 sum(count for _values, count in customer_groups),
@@ -62,12 +80,12 @@ class CustomerFileOverview(models.AbstractModel):
         quality = [
             self._overview_item(
                 "incomplete", self.env._("Incomplete customers"),
-                Partner.search_count(domain := Partner._data_quality_domain("incomplete")),
+                Partner.search_count(domain := self._overview_customers_domain("incomplete")),
                 "res.partner", domain, views=self._overview_customer_views(),
             ),
             self._overview_item(
                 "overdue_reviews", self.env._("Customers due for review"),
-                Partner.search_count(domain := Partner._data_quality_domain("overdue")),
+                Partner.search_count(domain := self._overview_customers_domain("overdue")),
                 "res.partner", domain, views=self._overview_customer_views(),
             ),
         ]

@@ -274,6 +274,8 @@ class ResPartner(models.Model):
     _age_range = models.Constraint(
         "CHECK(age IS NULL OR age BETWEEN 0 AND 150)", "An age must be between 0 and 150."
     )
+    # The Overview counts a salesperson's customers from it (see customer.file.overview).
+    _salesperson_index = models.Index("(user_id) WHERE user_id IS NOT NULL")
     _customer_code_unique = models.UniqueIndex(
         "(COALESCE(company_id, 0), customer_code) WHERE customer_code IS NOT NULL",
         "This customer code is already used in this company.",

@@ -104,6 +104,21 @@ class TestOverview(OverviewCase):
                     item["value"], f"{user.login}: {key}",
                 )
 
+    def test_another_rule_widening_the_customers_is_followed(self):
+        """The Overview narrows a salesperson's counts to their salespeople's customers only
+        when the Customer File's rule is the only one narrowing them."""
+        group = self.env["res.groups"].create({"name": "Sees every partner"})
+        self.env["ir.rule"].create({
+            "name": "every partner", "model_id": self.env["ir.model"]._get_id("res.partner"),
+            "domain_force": "[(1, '=', 1)]", "groups": [group.id],
+        })
+        self.salesman.group_ids = [(4, group.id)]
+        items = overview_items(self._overview(self.salesman))
+        Partner = self.env["res.partner"].with_user(self.salesman)
+        customers = Partner.search(items["customers"]["action"]["domain"])
+        self.assertLessEqual(self.mine | self.theirs, customers)
+        self.assertEqual(items["customers"]["value"], len(customers))
+
     def test_duplicate_suspects_for_officers_only(self):
         self.assertNotIn("duplicate_suspects", overview_items(self._overview(self.salesman)))
         officer = new_test_user(self.env, login="ov_officer", groups=f"base.group_user,{OFFICER}")

@@ -27,7 +27,7 @@ class CustomerFileOverview(models.AbstractModel):
         """Customers by value tier, by RFM segment and by lifecycle stage, from the page's
         grouped count of the customers the user sees."""
         Partner = self.env["res.partner"]
-        customers = Partner._customer_file_customers_domain()
+        customers = self._overview_customers_domain()
         tiers, segments, stages = Counter(), Counter(), Counter()
         for values, count in customer_groups:
             tiers[values["value_tier"]] += count
