@@ -1,13 +1,14 @@
 """The Overview dashboard (customer.file.overview's get_overview, the page's only call) on
 the database's customers, as a manager and as a salesperson.
 
-    python bench/bench_overview.py --db cf_bench [--salesperson-customers 20000] [--repeat 3]
+    python bench/bench_overview.py --db cf_bench [--salesperson-customers 20000] [--fill]
 
 Gives a new salesperson (Customer File user) --salesperson-customers customers of the
-database (the lowest ids, written in SQL) so that record rules have something to keep,
-then times get_overview as a new manager and as that salesperson: the first call (cold
-ORM caches) and --repeat more, with the number of queries, then each section's counts on
-their own. Rolls everything back.
+database (the lowest ids, written in SQL) so that record rules have something to keep and,
+with --fill, writes what the jobs would have (see fill()). Then times get_overview as a
+new manager and as that salesperson: the first call (cold ORM caches) and --repeat more,
+with the number of queries, then each section's counts on their own. Rolls everything
+back.
 """
 
 import os
@@ -24,10 +25,60 @@ def timed(function):
     return time.perf_counter() - started, result
 
 
+def fill(env, segmentation):
+    """What the jobs write, for a database loaded without running them: a completeness
+    score for every customer and, with the segmentation, a tier, segment and stage for
+    every customer and a churn warning for one in twenty (a tenth of them in the control
+    group, a third closed as won back, a third lost)."""
+    cr = env.cr
+    started = time.perf_counter()
+    cr.execute(
+        """
+        INSERT INTO customer_completeness (partner_id, score)
+        SELECT id, id % 101 FROM res_partner WHERE customer_rank > 0 AND parent_id IS NULL
+        ON CONFLICT (partner_id) DO UPDATE SET score = EXCLUDED.score
+        """
+    )
+    if segmentation:
+        segments = env["customer.rfm.segment"].search([]).ids
+        cr.execute(
+            """
+            UPDATE res_partner
+               SET value_tier = (ARRAY['high', 'medium', 'low'])[1 + id %% 3],
+                   rfm_segment_id = (%s::int[])[1 + id %% %s],
+                   lifecycle_stage = (ARRAY['new', 'active', 'regular', 'at_risk', 'dormant',
+                                            'churned', 'won_back'])[1 + id %% 7]
+             WHERE customer_rank > 0 AND parent_id IS NULL
+            """,
+            [segments, len(segments)],
+        )
+        cr.execute(
+            """
+            INSERT INTO customer_churn_warning
+                   (partner_id, commercial_partner_id, company_id, user_id, date_detected,
+                    score, severity, state, cohort, won_back_percent)
+            SELECT p.id, p.id, COALESCE(p.company_id, %s), p.user_id, CURRENT_DATE, 60,
+                   'high', (ARRAY['new', 'won_back', 'lost'])[1 + (p.id / 20) %% 3],
+                   CASE WHEN (p.id / 20) %% 10 = 0 THEN 'control' ELSE 'treated' END,
+                   CASE WHEN (p.id / 20) %% 3 = 1 THEN 100 ELSE 0 END
+              FROM res_partner p
+             WHERE p.customer_rank > 0 AND p.parent_id IS NULL AND p.id %% 20 = 0
+            """,
+            [env.company.id],
+        )
+        cr.execute("ANALYZE customer_churn_warning")
+    cr.execute("ANALYZE customer_completeness")
+    env.invalidate_all()
+    print(f"filled in {time.perf_counter() - started:.1f} s", flush=True)
+
+
 def main():
     arguments = parser(__doc__)
     arguments.add_argument("--salesperson-customers", type=int, default=20_000)
     arguments.add_argument("--repeat", type=int, default=3)
+    arguments.add_argument("--fill", action="store_true",
+                           help="first write what the jobs would have (completeness, tiers, "
+                           "segments, stages, churn warnings), rolled back with the rest")
     options = arguments.parse_args()
 
     sys.path.insert(0, f"{sys.path[0]}/..")
@@ -53,9 +104,11 @@ def main():
             [salesperson.id, options.salesperson_customers],
         )
         print(f"salesperson given {cr.rowcount:,} customers", flush=True)
-        cr.execute("ANALYZE res_partner")
         installed = [name for name in ("customer_file_segmentation", "customer_file_feedback")
                      if name in env.registry._init_modules]
+        if options.fill:
+            fill(env, "customer_file_segmentation" in installed)
+        cr.execute("ANALYZE res_partner")
         print(f"addons with sections: customer_file {' '.join(installed)}")
 
         for label, user in (("manager", manager), ("salesperson", salesperson)):
