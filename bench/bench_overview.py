@@ -141,9 +141,11 @@ def main():
                 "customers, grouped by the addons' fields":
                     Overview._overview_customer_groups,
                 "incomplete": partial(Partner.search_count,
-                                      Overview._overview_customers_domain("incomplete")),
+                                      Overview._overview_customers_domain("incomplete")
+                                      & Overview._overview_count_hint()),
                 "due for review": partial(Partner.search_count,
-                                          Overview._overview_customers_domain("overdue")),
+                                          Overview._overview_customers_domain("overdue")
+                                          & Overview._overview_count_hint()),
             }
             if "customer_file_segmentation" in installed:
                 parts["churn and win-back"] = Overview._overview_churn_section

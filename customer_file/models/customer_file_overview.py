@@ -45,26 +45,36 @@ class CustomerFileOverview(models.AbstractModel):
         groupby = self._overview_customer_groupby()
         return [
             (dict(zip(groupby, row[:-1], strict=True)), row[-1])
-            for row in Partner._read_group(self._overview_customers_domain(),
-                                           groupby, ["__count"])
+            for row in Partner._read_group(
+                self._overview_customers_domain() & self._overview_count_hint(),
+                groupby, ["__count"])
         ]
 
     @api.model
     def _overview_customers_domain(self, kind=None):
-        """The customers the page counts (``kind``: those of a Data Quality list).
+        """The customers the page counts and lists (``kind``: those of a Data Quality
+        list)."""
+        Partner = self.env["res.partner"]
+        return (Partner._data_quality_domain(kind) if kind
+                else Partner._customer_file_customers_domain())
+
+    @api.model
+    def _overview_count_hint(self):
+        """A condition added to the counts of customers, which keeps the same customers.
 
         When the only rule that narrows the user's partners is the Customer File's "own and
-        team customers", the same condition is added on the customer's own salesperson
-        (a customer is its own commercial partner): the rule goes through a join on the
-        commercial partner that makes PostgreSQL read every partner, the added condition
-        lets it start from the index on the salesperson."""
-        Partner = self.env["res.partner"]
-        domain = (Partner._data_quality_domain(kind) if kind
-                  else Partner._customer_file_customers_domain())
+        team customers", its condition is stated again on the customer's salesperson and,
+        without rules, on its commercial partner's (the customer itself): the rule joins
+        every partner to its commercial partner with an OR that PostgreSQL answers by
+        reading all of them (0.6 s a count at 1,000,000 customers); these let it start from
+        the index on the salesperson (0.02-0.07 s). The lists opened keep the plain domain:
+        the rule gives them the same customers."""
         group_rules = self.env["ir.rule"]._get_rules("res.partner").sudo().filtered("groups")
-        if group_rules == self.env.ref("customer_file.rule_res_partner_customer_user"):
-            domain &= Domain("user_id", "in", self.env.user.customer_file_owner_ids.ids)
-        return domain
+        if group_rules != self.env.ref("customer_file.rule_res_partner_customer_user"):
+            return Domain.TRUE
+        owners = self.env.user.customer_file_owner_ids.ids
+        return Domain("user_id", "in", owners) & Domain(
+            "commercial_partner_id", "any!", [("user_id", "in", owners)])
 
     @api.model
     def _overview_sections(self, customer_groups):
@@ -77,15 +87,18 @@ class CustomerFileOverview(models.AbstractModel):
                                 sum(count for _values, count in customer_groups),
                                 "res.partner", customers, views=self._overview_customer_views()),
         ]
+        hint = self._overview_count_hint()
         quality = [
             self._overview_item(
                 "incomplete", self.env._("Incomplete customers"),
-                Partner.search_count(domain := self._overview_customers_domain("incomplete")),
+                Partner.search_count((domain := self._overview_customers_domain("incomplete"))
+                                     & hint),
                 "res.partner", domain, views=self._overview_customer_views(),
             ),
             self._overview_item(
                 "overdue_reviews", self.env._("Customers due for review"),
-                Partner.search_count(domain := self._overview_customers_domain("overdue")),
+                Partner.search_count((domain := self._overview_customers_domain("overdue"))
+                                     & hint),
                 "res.partner", domain, views=self._overview_customer_views(),
             ),
         ]

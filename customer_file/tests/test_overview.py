@@ -107,12 +107,16 @@ class TestOverview(OverviewCase):
     def test_another_rule_widening_the_customers_is_followed(self):
         """The Overview narrows a salesperson's counts to their salespeople's customers only
         when the Customer File's rule is the only one narrowing them."""
+        Overview = self.env["customer.file.overview"]
+        self.assertFalse(Overview.with_user(self.salesman)._overview_count_hint().is_true())
+        self.assertTrue(Overview.with_user(self.manager)._overview_count_hint().is_true())
         group = self.env["res.groups"].create({"name": "Sees every partner"})
         self.env["ir.rule"].create({
             "name": "every partner", "model_id": self.env["ir.model"]._get_id("res.partner"),
             "domain_force": "[(1, '=', 1)]", "groups": [group.id],
         })
         self.salesman.group_ids = [(4, group.id)]
+        self.assertTrue(Overview.with_user(self.salesman)._overview_count_hint().is_true())
         items = overview_items(self._overview(self.salesman))
         Partner = self.env["res.partner"].with_user(self.salesman)
         customers = Partner.search(items["customers"]["action"]["domain"])
