@@ -37,6 +37,7 @@
         "views/customer_import_template_views.xml",
         "views/customer_data_quality_config_views.xml",
         "views/customer_duplicate_suspect_views.xml",
+        "views/customer_file_overview_views.xml",
         "views/menus.xml",
         "report/customer_xlsx_export.xml",
         "data/ir_filters_data.xml",
@@ -47,6 +48,14 @@
         "data/customer_data_quality_data.xml",
         "report/customer_file_report.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "customer_file/static/src/overview/*",
+        ],
+        "web.assets_tests": [
+            "customer_file/static/tests/tours/*.js",
+        ],
+    },
     "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
     "demo": [

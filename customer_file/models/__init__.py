@@ -40,3 +40,4 @@ from . import customer_import_mapping
 from . import customer_import_template
 from . import customer_import
 from . import customer_xlsx_export
+from . import customer_file_overview

@@ -274,6 +274,8 @@ class ResPartner(models.Model):
     _age_range = models.Constraint(
         "CHECK(age IS NULL OR age BETWEEN 0 AND 150)", "An age must be between 0 and 150."
     )
+    # The Overview counts a salesperson's customers from it (see customer.file.overview).
+    _salesperson_index = models.Index("(user_id) WHERE user_id IS NOT NULL")
     _customer_code_unique = models.UniqueIndex(
         "(COALESCE(company_id, 0), customer_code) WHERE customer_code IS NOT NULL",
         "This customer code is already used in this company.",
@@ -1240,24 +1242,40 @@ class ResPartner(models.Model):
     # The Data Quality menu
 
     @api.model
+    def _completeness_threshold(self):
+        return self.env["customer.data.quality.config"]._for_company(
+            self.env.company
+        ).completeness_threshold
+
+    @api.model
+    def _customer_file_customers_domain(self):
+        """The customers the Data Quality lists and the Overview count: companies and
+        individuals (not their contacts) with a customer rank or a customer code."""
+        return Domain([("parent_id", "=", False), "|", ("customer_rank", ">", 0),
+                       ("customer_code", "!=", False)])
+
+    @api.model
+    def _data_quality_domain(self, kind):
+        """The customers of a Data Quality list: "incomplete" (below the completeness
+        threshold of the current company) or "overdue" (review overdue)."""
+        customers = self._customer_file_customers_domain()
+        if kind == "incomplete":
+            return customers & Domain("completeness", "<", self._completeness_threshold())
+        if kind == "overdue":
+            return customers & Domain("review_overdue", "=", True)
+        raise UserError(self.env._("Unknown data quality list: %s", kind))
+
     def _action_data_quality(self, kind):
         """The customers of a Data Quality entry ("incomplete" or "overdue"), their number
         (among the customers the user sees) in the title."""
         check_group(self.env, USER)
-        customers = Domain([("parent_id", "=", False), "|", ("customer_rank", ">", 0),
-                            ("customer_code", "!=", False)])
+        domain = self._data_quality_domain(kind)
         if kind == "incomplete":
-            threshold = self.env["customer.data.quality.config"]._for_company(
-                self.env.company
-            ).completeness_threshold
-            domain = customers & Domain("completeness", "<", threshold)
             name = self.env._("Incomplete Customers (%(count)s below %(threshold)s%%)",
-                              count=self.search_count(domain), threshold=threshold)
-        elif kind == "overdue":
-            domain = customers & Domain("review_overdue", "=", True)
-            name = self.env._("Overdue Reviews (%s)", self.search_count(domain))
+                              count=self.search_count(domain),
+                              threshold=self._completeness_threshold())
         else:
-            raise UserError(self.env._("Unknown data quality list: %s", kind))
+            name = self.env._("Overdue Reviews (%s)", self.search_count(domain))
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "customer_file.action_customer_file_customers"
         )

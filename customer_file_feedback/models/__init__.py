@@ -11,3 +11,4 @@ from . import customer_file_demo_generator
 from . import customer_data_request
 from . import customer_retention_policy
 from . import customer_feedback_xlsx_export
+from . import customer_file_overview

@@ -14,3 +14,4 @@ from . import test_migrations
 from . import test_fuzz_public_pages
 from . import test_survey_unsubscribe
 from . import test_nps_xlsx_export
+from . import test_overview_feedback

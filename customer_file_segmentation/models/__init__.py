@@ -16,3 +16,4 @@ from . import customer_churn_backtest_method
 from . import res_partner
 from . import customer_purchase_line
 from . import customer_xlsx_exports
+from . import customer_file_overview
