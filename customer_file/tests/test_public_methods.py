@@ -71,6 +71,14 @@ PUBLIC_METHODS = {
     ("customer.rfm.score", "get_rfm_map"): USER,
     ("customer.file.overview", "get_overview"): USER,
     ("customer.segment.mailing.list", "action_add_to_list"): RECORD,
+    ("customer.key.account.rule", "action_assign_now"): OFFICER,
+    ("customer.offer.campaign", "action_launch"): OFFICER,
+    ("customer.offer.campaign", "action_measure"): OFFICER,
+    ("customer.offer.campaign", "action_close"): OFFICER,
+    ("customer.offer.campaign", "action_view_members"): RECORD,
+    ("customer.product.affinity", "action_rebuild"): OFFICER,
+    ("customer.recommendation", "action_add_to_order"): USER,
+    ("customer.recommendation.evaluation", "action_run"): MANAGER,
 }
 # Each role lacks every group after its own in this order.
 ROLE_ORDER = (EMPLOYEE, USER, OFFICER, MANAGER, PRIVACY)

@@ -4,3 +4,4 @@ from . import res_partner
 from . import res_users
 from . import customer_feedback
 from . import customer_file_demo_generator
+from . import customer_file_overview

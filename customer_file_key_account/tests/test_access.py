@@ -42,6 +42,20 @@ class TestAccess(KeyAccountCase):
                 History.search([("partner_id", "=", self.customer.id)]).ids
             ).write({"date_to": "2020-01-01"})
 
+    def test_overview_counts_key_accounts_from_their_index(self):
+        """The Overview restates the key-account rule on the customer too, so that a
+        salesperson's counts stay on the indexes and still count their key accounts."""
+        Overview = self.env["customer.file.overview"].with_user(self.anna)
+        self.assertFalse(Overview._overview_count_hint().is_true())
+        domain = Overview._overview_customers_domain()
+        visible = self.env["res.partner"].with_user(self.anna).search(domain)
+        self.assertIn(self.customer, visible)
+        self.assertEqual(
+            self.env["res.partner"].with_user(self.anna).search(
+                domain & Overview._overview_count_hint()),
+            visible,
+        )
+
     def test_key_account_fields_are_not_written_over_rpc(self):
         other = self._customers(1, user_id=self.anna.id)
         other_rule = self.Rule.create({"name": "Medium value", "value_tier": "medium"})
