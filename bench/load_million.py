@@ -88,11 +88,11 @@ def main():
             for partner_id in ids:
                 name = demo_data.person_name(rnd).replace("\t", " ")
                 yield (f"{partner_id}\t{name}\t{name}\t{partner_id}\tt\tcontact\tf\task\t1\t"
-                       f"{company_id}\n")
+                       f"{company_id}\tt\n")
 
         cr.copy_expert(
             "COPY res_partner (id, name, complete_name, commercial_partner_id, active, type,"
-            " is_company, autopost_bills, customer_rank, company_id) FROM STDIN",
+            " is_company, autopost_bills, customer_rank, company_id, partner_share) FROM STDIN",
             RowStream(partner_rows()),
         )
         partners_done = time.perf_counter()

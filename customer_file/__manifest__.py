@@ -2,7 +2,7 @@
     "name": "Customer File",
     "summary": "A complete customer file on contacts: profile, purchases, owned products, "
     "service, preferences, interactions, consent and access control",
-    "version": "19.0.1.8.0",
+    "version": "19.0.1.9.0",
     "category": "Sales/CRM",
     "author": "Customer File",
     "license": "LGPL-3",

@@ -79,11 +79,16 @@ class CustomerFileOverview(models.AbstractModel):
     def _overview_rule_hints(self):
         """{rule on res.partner: its condition restated on the customer} for the rules
         ``_overview_count_hint`` knows (addons adding a rule on partners add theirs)."""
-        owners = self.env.user.customer_file_owner_ids.ids
+        # The rule's branches: the salespeople's customers, and the partners of internal
+        # users (a few hundred at most, by their ids: a condition that may be null, such
+        # as the partner share, would keep PostgreSQL from starting from the indexes).
+        internal = self.env["res.users"].sudo().with_context(active_test=False).search(
+            [("share", "=", False)]).partner_id.ids
+        owned = Domain("user_id", "in", self.env.user.customer_file_owner_ids.ids)
+        visible = Domain("id", "in", internal) | owned
         return {
             self.env.ref("customer_file.rule_res_partner_customer_user"):
-                Domain("user_id", "in", owners)
-                & Domain("commercial_partner_id", "any!", [("user_id", "in", owners)]),
+                visible & Domain("commercial_partner_id", "any!", visible),
         }
 
     @api.model

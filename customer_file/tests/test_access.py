@@ -61,6 +61,22 @@ class TestCustomerFileAccess(TransactionCase):
             self.bob_customer.with_user(self.alice).write({"occupation": "Engineer"})
         self.alice_customer.with_user(self.alice).write({"occupation": "Engineer"})
 
+    def test_colleagues_of_other_teams_stay_readable(self):
+        """res.users inherits the partners' rules: a colleague outside the salesperson's
+        teams (here Bob, who even has a customer rank and a salesperson of his own) is
+        still readable, as user and as partner, while his customers are not."""
+        self.bob.partner_id.write({"customer_rank": 1, "user_id": self.bob.id})
+        team = self.env["crm.team"].create({"name": "West"})
+        self.env["crm.team.member"].create({"crm_team_id": team.id, "user_id": self.bob.id})
+        self.assertEqual(self.bob.with_user(self.alice).read(["name"])[0]["name"],
+                         self.bob.name)
+        self.assertEqual(self._visible(self.alice, self.bob.partner_id), self.bob.partner_id)
+        self.assertEqual(team.with_user(self.alice).member_ids, self.bob)
+        self.assertEqual(self._visible(self.alice, self.bob_customer), self.bob_customer.browse())
+        portal = new_test_user(self.env, login="cf_portal_customer", groups="base.group_portal")
+        portal.partner_id.write({"customer_rank": 1, "user_id": self.bob.id})
+        self.assertFalse(self._visible(self.alice, portal.partner_id))
+
     def test_officer_and_manager_see_every_customer(self):
         customers = self.alice_customer | self.bob_customer
         self.assertEqual(self._visible(self.officer, customers), customers)

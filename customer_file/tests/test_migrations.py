@@ -40,6 +40,12 @@ class TestMigrations(TransactionCase):
         self.assertNotIn("crm_team_ids", self.env.ref(
             "customer_file.rule_customer_interaction_user").domain_force)
 
+    def test_1_9_0_lets_users_read_their_colleagues(self):
+        rule = self.env.ref("customer_file.rule_res_partner_customer_user")
+        rule.domain_force = "[('commercial_partner_id.user_id', '=', user.id)]"
+        run_migration(self.env, "customer_file", "19.0.1.9.0")
+        self.assertIn("('user_ids.share', '=', False)", rule.domain_force)
+
     def test_1_4_0_records_the_opt_ins_in_the_consent_log(self):
         customer = self.env["res.partner"].create({"name": "孙丽", "country_id":
                                                    self.env.ref("base.cn").id})

@@ -78,6 +78,18 @@ class TestOverview(OverviewCase):
         self.assertEqual(Partner.search(items["overdue_reviews"]["action"]["domain"]),
                          self.mine[1])
 
+    def test_salesman_counts_a_colleague_who_is_a_customer(self):
+        """Every User reads the partners of internal users (the rule's branch for
+        colleagues): one who buys from another salesperson is counted as the list shows."""
+        self.other.partner_id.write({"customer_rank": 1, "user_id": self.other.id})
+        items = overview_items(self._overview(self.salesman))
+        self.assertEqual(items["customers"]["value"], 4)
+        self.assertEqual(
+            self.env["res.partner"].with_user(self.salesman).search(
+                items["customers"]["action"]["domain"]),
+            self.mine | self.other.partner_id,
+        )
+
     def test_manager_counts_every_customer(self):
         items = overview_items(self._overview(self.manager))
         Partner = self.env["res.partner"].with_user(self.manager)

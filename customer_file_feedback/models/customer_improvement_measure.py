@@ -107,9 +107,13 @@ class CustomerImprovementMeasure(models.Model):
             measure.feedback_count = len(measure.feedback_ids)
 
     @api.depends("feedback_ids.commercial_partner_id")
+    @api.depends_context("uid")
     def _compute_partner_ids(self):
         for measure in self:
-            measure.partner_ids = measure.feedback_ids.commercial_partner_id
+            # A salesperson may read a measure born of other teams' complaints: only the
+            # customers they may read are listed (the others would fail the whole form).
+            partners = measure.feedback_ids.commercial_partner_id
+            measure.partner_ids = partners._filtered_access("read")
 
     @api.depends("due_date", "state")
     def _compute_is_overdue(self):

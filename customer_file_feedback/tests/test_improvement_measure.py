@@ -165,6 +165,19 @@ class TestImprovementMeasure(FeedbackCase):
         self.assertNotIn(self.salesperson, server_action.group_ids.all_user_ids)
         self.assertIn(self.leader, server_action.group_ids.all_user_ids)
 
+    def test_user_sees_only_the_affected_customers_they_may_read(self):
+        """A measure answering complaints of several teams' customers opens for a
+        salesperson of one of them, listing only their own customers."""
+        stranger = new_test_user(self.env, login="fb_measure_stranger",
+                                 groups="customer_file.group_customer_file_user")
+        foreign = self._customer("Another Team's Customer", user=stranger)
+        measure = self._measure(feedback_ids=[(6, 0, (self.complaint_store
+                                                       | self._complaint(foreign)).ids)])
+        as_user = measure.with_user(self.salesperson)
+        self.assertEqual(as_user.read(["partner_ids"])[0]["partner_ids"], self.store.ids)
+        self.assertEqual(measure.with_user(stranger).partner_ids, foreign)
+        self.assertEqual(measure.partner_ids, self.store | foreign)
+
     def test_officer_manages_and_manager_deletes(self):
         manager = new_test_user(
             self.env, login="fb_measure_manager", groups="customer_file.group_customer_file_manager"
