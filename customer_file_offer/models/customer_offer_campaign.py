@@ -23,9 +23,11 @@ Z_95 = 1.96
 # Loyalty's codes carry 32 random bits: among 100,000 new coupons a collision with another
 # code is likely, and the unique index refuses it. The few coupons refused are drawn again.
 MAX_CODE_DRAWS = 10
+# Coupon emails the background job renders and queues per commit.
+COUPON_MAIL_BATCH = 500
 JOB_FIELDS = frozenset({
     "state", "audience_count", "no_consent_count", "blacklisted_count", "no_email_count",
-    "treated_count", "control_count", "date_launched", "date_measured",
+    "treated_count", "control_count", "date_launched", "date_measured", "coupon_mail_count",
 })
 # What a launched campaign still lets users change.
 EDITABLE_WHEN_LAUNCHED = frozenset({"name", "message_follower_ids", "message_main_attachment_id"})
@@ -122,6 +124,13 @@ class CustomerOfferCampaign(models.Model):
         help="Consenting customers without an email address, for a mailing list.",
     )
     treated_count = fields.Integer(string="Treated", readonly=True, copy=False)
+    coupon_mail_count = fields.Integer(
+        string="Coupon Emails", readonly=True, copy=False,
+        help="Treated customers who get the program's coupon email: those with a current "
+        "consent to marketing by email, an address and not blacklisted, when the program "
+        "sends an email at coupon creation. A background job prepares the emails after the "
+        "launch and leaves them in the outgoing mail queue.",
+    )
     control_count = fields.Integer(string="Control", readonly=True, copy=False)
     date_launched = fields.Datetime(string="Launched On", readonly=True, copy=False)
     date_measured = fields.Datetime(string="Measured On", readonly=True, copy=False)
@@ -382,19 +391,26 @@ class CustomerOfferCampaign(models.Model):
                 ))
             if campaign.channel == "coupons":
                 campaign._issue_coupons()
+                counts["coupon_mail_count"] = campaign._queue_coupon_mails()
             else:
                 campaign._subscribe_to_list()
             campaign.sudo().write({
                 **counts, "state": "running", "date_launched": fields.Datetime.now(),
             })
-            campaign.message_post(body=self.env._(
+            summary = self.env._(
                 "Launched: %(audience)s customers in the audience, %(treated)s treated, "
                 "%(control)s in the control group, %(left_out)s left out.",
                 audience=counts["audience_count"], treated=counts["treated_count"],
                 control=counts["control_count"],
                 left_out=counts["no_consent_count"] + counts["blacklisted_count"]
                 + counts["no_email_count"],
-            ))
+            )
+            if counts.get("coupon_mail_count"):
+                summary += " " + self.env._(
+                    "The coupon email of the program is being prepared for %s of them.",
+                    counts["coupon_mail_count"],
+                )
+            campaign.message_post(body=summary)
         return True
 
     def _check_launchable(self):
@@ -493,6 +509,84 @@ class CustomerOfferCampaign(models.Model):
         self.env["loyalty.card"].invalidate_model()
         self.env["loyalty.history"].invalidate_model()
         self.env["customer.offer.member"].invalidate_model(["coupon_id"])
+
+    def _coupon_mail_templates(self):
+        """The templates of the program's "At Creation" communications, which loyalty sends
+        when a coupon is created."""
+        self.ensure_one()
+        return self.program_id.sudo().communication_plan_ids.filtered(
+            lambda plan: plan.trigger == "create"
+        ).mail_template_id
+
+    def _queue_coupon_mails(self):
+        """Mark for the coupon email the treated members who may be emailed (a current
+        consent to marketing by email, an address, not blacklisted), whatever the campaign's
+        consent channel, and wake the job that prepares the emails: rendering 100,000 of
+        them takes longer than the launch may. Returns how many were marked."""
+        self.ensure_one()
+        if not self._coupon_mail_templates():
+            return 0
+        self.env["customer.offer.member"].flush_model(["coupon_mail"])
+        self.env.cr.execute(SQL(
+            """
+            UPDATE customer_offer_member member
+               SET coupon_mail = 'pending'
+              FROM res_partner partner
+             WHERE member.campaign_id = %(campaign)s AND member.cohort = 'treated'
+               AND member.coupon_id IS NOT NULL AND partner.id = member.partner_id
+               AND partner.email_normalized IS NOT NULL
+               AND %(consenting)s
+               AND NOT EXISTS (SELECT 1 FROM mail_blacklist blacklist
+                                WHERE blacklist.email = partner.email_normalized
+                                  AND blacklist.active)
+            """,
+            campaign=self.id,
+            consenting=self.env["customer.consent.event"]._granted_sql(
+                SQL("partner.id"), "marketing", "email", self.company_id
+            ),
+        ))
+        marked = self.env.cr.rowcount
+        self.env["customer.offer.member"].invalidate_model(["coupon_mail"])
+        if marked:
+            self.env.ref("customer_file_offer.ir_cron_customer_offer_coupon_mail")._trigger()
+        return marked
+
+    @api.model
+    def _cron_send_coupon_mails(self, batch_size=COUPON_MAIL_BATCH):
+        """Prepare the pending coupon emails into the outgoing mail queue, committing after
+        every batch when run by the scheduler; the mail queue sends them."""
+        Member = self.env["customer.offer.member"].sudo()
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        pending = [("coupon_mail", "=", "pending")]
+        remaining = Member.search_count(pending)
+        while members := Member.search(pending, order="id", limit=batch_size):
+            for campaign in members.campaign_id:
+                campaign._send_coupon_mails(
+                    members.filtered(lambda member, c=campaign: member.campaign_id == c)
+                )
+            remaining = max(remaining - len(members), 0)
+            if in_cron and self.env["ir.cron"]._commit_progress(
+                len(members), remaining=remaining
+            ) <= 0:
+                return
+
+    def _send_coupon_mails(self, members):
+        """Render the coupon email of ``members`` as loyalty does when it creates a coupon
+        (each "At Creation" template of the program on the coupon, in the light notification
+        layout, from the company when the template names no sender), in batches, as queued
+        mails."""
+        self.ensure_one()
+        cards = members.sudo().coupon_id
+        for template in self._coupon_mail_templates():
+            email_values = {}
+            if not template.email_from:
+                author = self.company_id.partner_id
+                email_values = {"author_id": author.id, "email_from": author.email_formatted}
+            template.sudo().send_mail_batch(
+                cards.ids, email_layout_xmlid="mail.mail_notification_light",
+                email_values=email_values,
+            )
+        members.sudo().write({"coupon_mail": "queued" if cards else False})
 
     def _subscribe_to_list(self):
         """Subscribe the treated members to the mailing list, matched on their normalised
