@@ -69,6 +69,13 @@ class CustomerOfferCampaign(models.Model):
         "can be claimed once.",
     )
     coupon_expiration_date = fields.Date(string="Coupons Valid Until")
+    coupon_mail_pdf = fields.Boolean(
+        string="Attach the Coupon PDF",
+        help="Attach to the coupon email the reports of the program's template (Odoo's "
+        "coupon email attaches a PDF of the coupon). Each PDF takes about two seconds to "
+        "render on a small server: over two days for 100,000 coupons. Without it the email "
+        "still carries the coupon code.",
+    )
     mailing_list_id = fields.Many2one("mailing.list", tracking=True)
     audience_domain = fields.Char(
         string="Audience Rule", default="[('customer_rank', '>', 0)]",
@@ -290,61 +297,80 @@ class CustomerOfferCampaign(models.Model):
     def _resolve_audience(self):
         """Insert the members: the consenting customers of the audience, each treated or in
         the control group by a hash of the seed and the customer (the same seed gives the
-        same groups). Returns the counts of the audience and of each reason to leave a
-        customer out."""
+        same groups). Treated customers who may get the program's coupon email (a current
+        consent to marketing by email, whatever the campaign's channel, an address, not
+        blacklisted) are marked for it. Returns the counts of the audience, of each reason
+        to leave a customer out and of the coupon emails."""
         self.ensure_one()
         self.env["res.partner"].flush_model(["email_normalized", "commercial_partner_id"])
         self.env["mail.blacklist"].flush_model(["email", "active"])
         needs_email = self.channel == "mailing_list"
         on_email = self.consent_channel == "email"
+        mails = self.channel == "coupons" and bool(self._coupon_mail_templates())
+        Event = self.env["customer.consent.event"]
         now = self.env.cr.now()
         row = self.env.execute_query(SQL(
             """
             WITH audience AS (
                 SELECT partner.id, partner.email_normalized IS NOT NULL AS has_email,
                        %(consenting)s AS consenting,
-                       %(on_email)s AND EXISTS (
+                       (%(on_email)s OR %(mails)s) AND EXISTS (
                            SELECT 1 FROM mail_blacklist blacklist
                             WHERE blacklist.email = partner.email_normalized
                               AND blacklist.active
-                       ) AS blacklisted
+                       ) AS on_blacklist
                   FROM res_partner partner
                  WHERE partner.id IN (%(customers)s)
             ), inserted AS (
                 INSERT INTO customer_offer_member
                        (campaign_id, partner_id, commercial_partner_id, company_id, cohort,
-                        spend, order_count, buyer, buyer_percent, redeemed_percent,
-                        create_uid, create_date, write_uid, write_date)
-                SELECT %(campaign)s, audience.id, audience.id, %(company)s,
-                       CASE WHEN ('x' || substr(md5(%(seed)s || '-' || audience.id), 1, 8))
-                                 ::bit(32)::bigint * 100.0 / 4294967296 < %(control)s
-                            THEN 'control' ELSE 'treated' END,
+                        coupon_mail, spend, order_count, buyer, buyer_percent,
+                        redeemed_percent, create_uid, create_date, write_uid, write_date)
+                SELECT %(campaign)s, drawn.id, drawn.id, %(company)s, drawn.cohort,
+                       CASE WHEN drawn.cohort = 'treated' AND drawn.mailable
+                            THEN 'pending' END,
                        0, 0, FALSE, 0, 0, %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM audience
-                 WHERE audience.consenting AND NOT audience.blacklisted
-                   AND (audience.has_email OR NOT %(needs_email)s)
-             RETURNING cohort
+                  FROM (
+                       SELECT audience.id,
+                              CASE WHEN ('x' || substr(md5(%(seed)s || '-' || audience.id),
+                                                       1, 8))::bit(32)::bigint * 100.0
+                                        / 4294967296 < %(control)s
+                                   THEN 'control' ELSE 'treated' END AS cohort,
+                              %(mails)s AND audience.has_email AND NOT audience.on_blacklist
+                                  AND %(email_consenting)s AS mailable
+                         FROM audience
+                        WHERE audience.consenting
+                          AND NOT (%(on_email)s AND audience.on_blacklist)
+                          AND (audience.has_email OR NOT %(needs_email)s)
+                  ) drawn
+             RETURNING cohort, coupon_mail
             )
             SELECT (SELECT count(*) FROM audience),
                    (SELECT count(*) FROM audience WHERE NOT consenting),
-                   (SELECT count(*) FROM audience WHERE consenting AND blacklisted),
                    (SELECT count(*) FROM audience
-                     WHERE consenting AND NOT blacklisted AND NOT has_email
-                       AND %(needs_email)s),
+                     WHERE consenting AND %(on_email)s AND on_blacklist),
+                   (SELECT count(*) FROM audience
+                     WHERE consenting AND NOT (%(on_email)s AND on_blacklist)
+                       AND NOT has_email AND %(needs_email)s),
                    (SELECT count(*) FROM inserted WHERE cohort = 'treated'),
-                   (SELECT count(*) FROM inserted WHERE cohort = 'control')
+                   (SELECT count(*) FROM inserted WHERE cohort = 'control'),
+                   (SELECT count(*) FROM inserted WHERE coupon_mail = 'pending')
             """,
-            consenting=self.env["customer.consent.event"]._granted_sql(
+            consenting=Event._granted_sql(
                 SQL("partner.id"), "marketing", self.consent_channel, self.company_id
+            ),
+            # Members consent on the campaign's channel: by email, nothing more to check.
+            email_consenting=SQL("TRUE") if on_email or not mails else Event._granted_sql(
+                SQL("audience.id"), "marketing", "email", self.company_id
             ),
             customers=self._customers_sql(), campaign=self.id, company=self.company_id.id,
             seed=str(self.random_seed), control=self.control_percent, uid=self.env.uid,
-            now=now, needs_email=needs_email, on_email=on_email,
+            now=now, needs_email=needs_email, on_email=on_email, mails=mails,
         ))[0]
         self.env["customer.offer.member"].invalidate_model()
         return dict(zip(
             ("audience_count", "no_consent_count", "blacklisted_count", "no_email_count",
-             "treated_count", "control_count"), row, strict=True,
+             "treated_count", "control_count", "coupon_mail_count"), row, strict=True,
         ))
 
     def _explain_empty_audience(self):
@@ -397,9 +423,11 @@ class CustomerOfferCampaign(models.Model):
                 ))
             if campaign.channel == "coupons":
                 campaign._issue_coupons()
-                counts["coupon_mail_count"] = campaign._queue_coupon_mails()
             else:
                 campaign._subscribe_to_list()
+            if counts["coupon_mail_count"]:
+                # Rendering 100,000 emails takes longer than a launch may: a job does it.
+                self.env.ref("customer_file_offer.ir_cron_customer_offer_coupon_mail")._trigger()
             campaign.sudo().write({
                 **counts, "state": "running", "date_launched": fields.Datetime.now(),
             })
@@ -411,7 +439,7 @@ class CustomerOfferCampaign(models.Model):
                 left_out=counts["no_consent_count"] + counts["blacklisted_count"]
                 + counts["no_email_count"],
             )
-            if counts.get("coupon_mail_count"):
+            if counts["coupon_mail_count"]:
                 summary += " " + self.env._(
                     "The coupon email of the program is being prepared for %s of them.",
                     counts["coupon_mail_count"],
@@ -524,39 +552,6 @@ class CustomerOfferCampaign(models.Model):
             lambda plan: plan.trigger == "create"
         ).mail_template_id
 
-    def _queue_coupon_mails(self):
-        """Mark for the coupon email the treated members who may be emailed (a current
-        consent to marketing by email, an address, not blacklisted), whatever the campaign's
-        consent channel, and wake the job that prepares the emails: rendering 100,000 of
-        them takes longer than the launch may. Returns how many were marked."""
-        self.ensure_one()
-        if not self._coupon_mail_templates():
-            return 0
-        self.env["customer.offer.member"].flush_model(["coupon_mail"])
-        self.env.cr.execute(SQL(
-            """
-            UPDATE customer_offer_member member
-               SET coupon_mail = 'pending'
-              FROM res_partner partner
-             WHERE member.campaign_id = %(campaign)s AND member.cohort = 'treated'
-               AND member.coupon_id IS NOT NULL AND partner.id = member.partner_id
-               AND partner.email_normalized IS NOT NULL
-               AND %(consenting)s
-               AND NOT EXISTS (SELECT 1 FROM mail_blacklist blacklist
-                                WHERE blacklist.email = partner.email_normalized
-                                  AND blacklist.active)
-            """,
-            campaign=self.id,
-            consenting=self.env["customer.consent.event"]._granted_sql(
-                SQL("partner.id"), "marketing", "email", self.company_id
-            ),
-        ))
-        marked = self.env.cr.rowcount
-        self.env["customer.offer.member"].invalidate_model(["coupon_mail"])
-        if marked:
-            self.env.ref("customer_file_offer.ir_cron_customer_offer_coupon_mail")._trigger()
-        return marked
-
     @api.model
     def _cron_send_coupon_mails(self, batch_size=COUPON_MAIL_BATCH):
         """Prepare the pending coupon emails into the outgoing mail queue, committing after
@@ -580,19 +575,24 @@ class CustomerOfferCampaign(models.Model):
         """Render the coupon email of ``members`` as loyalty does when it creates a coupon
         (each "At Creation" template of the program on the coupon, in the light notification
         layout, from the company when the template names no sender), in batches, as queued
-        mails."""
+        mails; the template's reports only if the campaign attaches the coupon PDF."""
         self.ensure_one()
-        cards = members.sudo().coupon_id
-        for template in self._coupon_mail_templates():
+        members = members.sudo()
+        templates = self._coupon_mail_templates()
+        mailed = members.filtered("coupon_id") if templates else members.browse()
+        for template in templates:
             email_values = {}
             if not template.email_from:
                 author = self.company_id.partner_id
                 email_values = {"author_id": author.id, "email_from": author.email_formatted}
-            template.sudo().send_mail_batch(
-                cards.ids, email_layout_xmlid="mail.mail_notification_light",
+            template.sudo().with_context(
+                customer_offer_without_reports=not self.coupon_mail_pdf
+            ).send_mail_batch(
+                mailed.coupon_id.ids, email_layout_xmlid="mail.mail_notification_light",
                 email_values=email_values,
             )
-        members.sudo().write({"coupon_mail": "queued" if cards else False})
+        mailed.write({"coupon_mail": "queued"})
+        (members - mailed).write({"coupon_mail": False})
 
     def _subscribe_to_list(self):
         """Subscribe the treated members to the mailing list, matched on their normalised

@@ -233,6 +233,7 @@ class TestOfferCampaign(TransactionCase):
             self.assertEqual(mail.recipient_ids, member.partner_id)
             self.assertIn(member.coupon_id.code, str(mail.body_html))
             self.assertEqual(mail.state, "outgoing")
+            self.assertFalse(mail.attachment_ids)
         self.assertFalse(self.env["mail.mail"].search(
             [("recipient_ids", "in", control.partner_id.ids)]
         ))
@@ -241,6 +242,18 @@ class TestOfferCampaign(TransactionCase):
         # A second run finds nothing pending and sends nothing twice.
         self.env["customer.offer.campaign"]._cron_send_coupon_mails()
         self.assertEqual(len(self._coupon_mails(treated.coupon_id)), len(treated))
+
+    def test_coupon_pdf_on_request(self):
+        """Odoo's coupon template attaches the coupon's report: only if the campaign asks."""
+        template = self.env.ref("loyalty.mail_template_loyalty_card")
+        self.assertTrue(template.report_template_ids)
+        campaign = self._campaign(self._customers(2, "Pdf"), control_percent=0.0,
+                                  program_id=self._mailing_program().id, coupon_mail_pdf=True)
+        campaign.action_launch()
+        self.env["customer.offer.campaign"]._cron_send_coupon_mails()
+        mails = self._coupon_mails(campaign.member_ids.coupon_id)
+        self.assertEqual(len(mails), 2)
+        self.assertTrue(all(len(mail.attachment_ids) == 1 for mail in mails))
 
     def test_coupon_email_needs_consent_to_email(self):
         """A campaign on phone consent mails the coupon only to customers who also consent to
