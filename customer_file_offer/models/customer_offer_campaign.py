@@ -251,8 +251,8 @@ class CustomerOfferCampaign(models.Model):
     def _customers_sql(self, with_repairs=True, with_owned=True):
         """SQL selecting the ids of the customers (commercial entities) the audience rule
         and the service-history criteria select, in one query over the customers: each
-        service criterion is one pass over its table, grouped by customer, that PostgreSQL
-        joins by hash (a subquery per customer would probe those tables a million times)."""
+        service criterion is one pass over its table, grouped by customer (a subquery per
+        customer would probe those tables a million times)."""
         Partner = self.env["res.partner"].sudo().with_company(self.company_id).with_context(
             active_test=True
         )
