@@ -23,9 +23,11 @@ Z_95 = 1.96
 # Loyalty's codes carry 32 random bits: among 100,000 new coupons a collision with another
 # code is likely, and the unique index refuses it. The few coupons refused are drawn again.
 MAX_CODE_DRAWS = 10
+# Coupon emails the background job renders and queues per commit.
+COUPON_MAIL_BATCH = 500
 JOB_FIELDS = frozenset({
     "state", "audience_count", "no_consent_count", "blacklisted_count", "no_email_count",
-    "treated_count", "control_count", "date_launched", "date_measured",
+    "treated_count", "control_count", "date_launched", "date_measured", "coupon_mail_count",
 })
 # What a launched campaign still lets users change.
 EDITABLE_WHEN_LAUNCHED = frozenset({"name", "message_follower_ids", "message_main_attachment_id"})
@@ -67,6 +69,13 @@ class CustomerOfferCampaign(models.Model):
         "can be claimed once.",
     )
     coupon_expiration_date = fields.Date(string="Coupons Valid Until")
+    coupon_mail_pdf = fields.Boolean(
+        string="Attach the Coupon PDF",
+        help="Attach to the coupon email the reports of the program's template (Odoo's "
+        "coupon email attaches a PDF of the coupon). Each PDF takes about two seconds to "
+        "render on a small server: over two days for 100,000 coupons. Without it the email "
+        "still carries the coupon code.",
+    )
     mailing_list_id = fields.Many2one("mailing.list", tracking=True)
     audience_domain = fields.Char(
         string="Audience Rule", default="[('customer_rank', '>', 0)]",
@@ -122,6 +131,13 @@ class CustomerOfferCampaign(models.Model):
         help="Consenting customers without an email address, for a mailing list.",
     )
     treated_count = fields.Integer(string="Treated", readonly=True, copy=False)
+    coupon_mail_count = fields.Integer(
+        string="Coupon Emails", readonly=True, copy=False,
+        help="Treated customers who get the program's coupon email: those with a current "
+        "consent to marketing by email, an address and not blacklisted, when the program "
+        "sends an email at coupon creation. A background job prepares the emails after the "
+        "launch and leaves them in the outgoing mail queue.",
+    )
     control_count = fields.Integer(string="Control", readonly=True, copy=False)
     date_launched = fields.Datetime(string="Launched On", readonly=True, copy=False)
     date_measured = fields.Datetime(string="Measured On", readonly=True, copy=False)
@@ -233,103 +249,128 @@ class CustomerOfferCampaign(models.Model):
         return domain & Domain("company_id", "in", [False, self.company_id.id])
 
     def _customers_sql(self, with_repairs=True, with_owned=True):
-        """SQL selecting ``partner.id`` of the customers (commercial entities) the audience
-        rule and the service-history criteria select, in one query."""
+        """SQL selecting the ids of the customers (commercial entities) the audience rule
+        and the service-history criteria select, in one query over the customers: each
+        service criterion is one pass over its table, grouped by customer (a subquery per
+        customer would probe those tables a million times)."""
         Partner = self.env["res.partner"].sudo().with_company(self.company_id).with_context(
             active_test=True
         )
         query = Partner._search(self._audience_domain())
-        conditions = [
-            SQL("partner.id IN %s", query.subselect("res_partner.id")),
-            SQL("partner.id = partner.commercial_partner_id"),
-        ]
+        customer = SQL.identifier(query.table, "id")
+        query.add_where(SQL("%s = %s", customer,
+                            SQL.identifier(query.table, "commercial_partner_id")))
         if with_repairs and self.min_repairs > 0:
             self.env["customer.service.record"].flush_model(
                 ["commercial_partner_id", "company_id", "method", "state", "received_date"]
             )
-            conditions.append(SQL(
-                """(SELECT count(*) FROM customer_service_record service
-                     WHERE service.commercial_partner_id = partner.id
-                       AND service.company_id = %(company)s
-                       AND service.method = 'repair' AND service.state != 'cancelled'
-                       AND service.received_date > %(since)s
-                       AND service.received_date <= %(start)s) >= %(min)s""",
-                company=self.company_id.id, min=self.min_repairs, start=self.date_start,
+            query.add_where(SQL(
+                """%(customer)s IN (
+                       SELECT service.commercial_partner_id
+                         FROM customer_service_record service
+                        WHERE service.company_id = %(company)s
+                          AND service.method = 'repair' AND service.state != 'cancelled'
+                          AND service.received_date > %(since)s
+                          AND service.received_date <= %(start)s
+                        GROUP BY service.commercial_partner_id
+                       HAVING count(*) >= %(min)s)""",
+                customer=customer, company=self.company_id.id, min=self.min_repairs,
+                start=self.date_start,
                 since=self.date_start - relativedelta(months=self.repair_months),
             ))
         if with_owned and self.owned_categ_id:
             self.env["customer.owned.product"].flush_model(
                 ["commercial_partner_id", "company_id", "product_categ_id", "state"]
             )
-            conditions.append(SQL(
-                """EXISTS (SELECT 1 FROM customer_owned_product owned
-                             JOIN product_category line ON line.id = owned.product_categ_id
-                            WHERE owned.commercial_partner_id = partner.id
-                              AND owned.company_id = %(company)s AND owned.state = 'in_use'
-                              AND line.parent_path LIKE %(path)s)""",
-                company=self.company_id.id, path=f"{self.owned_categ_id.parent_path}%",
+            query.add_where(SQL(
+                """%(customer)s IN (
+                       SELECT owned.commercial_partner_id
+                         FROM customer_owned_product owned
+                         JOIN product_category line ON line.id = owned.product_categ_id
+                        WHERE owned.company_id = %(company)s AND owned.state = 'in_use'
+                          AND line.parent_path LIKE %(path)s)""",
+                customer=customer, company=self.company_id.id,
+                path=f"{self.owned_categ_id.parent_path}%",
             ))
-        return SQL("SELECT partner.id FROM res_partner partner WHERE %s",
-                   SQL(" AND ").join(conditions))
+        return query.select(customer)
 
     def _resolve_audience(self):
         """Insert the members: the consenting customers of the audience, each treated or in
         the control group by a hash of the seed and the customer (the same seed gives the
-        same groups). Returns the counts of the audience and of each reason to leave a
-        customer out."""
+        same groups). Treated customers who may get the program's coupon email (a current
+        consent to marketing by email, whatever the campaign's channel, an address, not
+        blacklisted) are marked for it. Returns the counts of the audience, of each reason
+        to leave a customer out and of the coupon emails."""
         self.ensure_one()
         self.env["res.partner"].flush_model(["email_normalized", "commercial_partner_id"])
         self.env["mail.blacklist"].flush_model(["email", "active"])
         needs_email = self.channel == "mailing_list"
         on_email = self.consent_channel == "email"
+        mails = self.channel == "coupons" and bool(self._coupon_mail_templates())
+        Event = self.env["customer.consent.event"]
         now = self.env.cr.now()
         row = self.env.execute_query(SQL(
             """
             WITH audience AS (
                 SELECT partner.id, partner.email_normalized IS NOT NULL AS has_email,
                        %(consenting)s AS consenting,
-                       %(on_email)s AND EXISTS (
+                       (%(on_email)s OR %(mails)s) AND EXISTS (
                            SELECT 1 FROM mail_blacklist blacklist
                             WHERE blacklist.email = partner.email_normalized
                               AND blacklist.active
-                       ) AS blacklisted
+                       ) AS on_blacklist
                   FROM res_partner partner
                  WHERE partner.id IN (%(customers)s)
             ), inserted AS (
                 INSERT INTO customer_offer_member
                        (campaign_id, partner_id, commercial_partner_id, company_id, cohort,
-                        spend, order_count, buyer, buyer_percent, redeemed_percent,
-                        create_uid, create_date, write_uid, write_date)
-                SELECT %(campaign)s, audience.id, audience.id, %(company)s,
-                       CASE WHEN ('x' || substr(md5(%(seed)s || '-' || audience.id), 1, 8))
-                                 ::bit(32)::bigint * 100.0 / 4294967296 < %(control)s
-                            THEN 'control' ELSE 'treated' END,
+                        coupon_mail, spend, order_count, buyer, buyer_percent,
+                        redeemed_percent, create_uid, create_date, write_uid, write_date)
+                SELECT %(campaign)s, drawn.id, drawn.id, %(company)s, drawn.cohort,
+                       CASE WHEN drawn.cohort = 'treated' AND drawn.mailable
+                            THEN 'pending' END,
                        0, 0, FALSE, 0, 0, %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM audience
-                 WHERE audience.consenting AND NOT audience.blacklisted
-                   AND (audience.has_email OR NOT %(needs_email)s)
-             RETURNING cohort
+                  FROM (
+                       SELECT audience.id,
+                              CASE WHEN ('x' || substr(md5(%(seed)s || '-' || audience.id),
+                                                       1, 8))::bit(32)::bigint * 100.0
+                                        / 4294967296 < %(control)s
+                                   THEN 'control' ELSE 'treated' END AS cohort,
+                              %(mails)s AND audience.has_email AND NOT audience.on_blacklist
+                                  AND %(email_consenting)s AS mailable
+                         FROM audience
+                        WHERE audience.consenting
+                          AND NOT (%(on_email)s AND audience.on_blacklist)
+                          AND (audience.has_email OR NOT %(needs_email)s)
+                  ) drawn
+             RETURNING cohort, coupon_mail
             )
             SELECT (SELECT count(*) FROM audience),
                    (SELECT count(*) FROM audience WHERE NOT consenting),
-                   (SELECT count(*) FROM audience WHERE consenting AND blacklisted),
                    (SELECT count(*) FROM audience
-                     WHERE consenting AND NOT blacklisted AND NOT has_email
-                       AND %(needs_email)s),
+                     WHERE consenting AND %(on_email)s AND on_blacklist),
+                   (SELECT count(*) FROM audience
+                     WHERE consenting AND NOT (%(on_email)s AND on_blacklist)
+                       AND NOT has_email AND %(needs_email)s),
                    (SELECT count(*) FROM inserted WHERE cohort = 'treated'),
-                   (SELECT count(*) FROM inserted WHERE cohort = 'control')
+                   (SELECT count(*) FROM inserted WHERE cohort = 'control'),
+                   (SELECT count(*) FROM inserted WHERE coupon_mail = 'pending')
             """,
-            consenting=self.env["customer.consent.event"]._granted_sql(
+            consenting=Event._granted_sql(
                 SQL("partner.id"), "marketing", self.consent_channel, self.company_id
+            ),
+            # Members consent on the campaign's channel: by email, nothing more to check.
+            email_consenting=SQL("TRUE") if on_email or not mails else Event._granted_sql(
+                SQL("audience.id"), "marketing", "email", self.company_id
             ),
             customers=self._customers_sql(), campaign=self.id, company=self.company_id.id,
             seed=str(self.random_seed), control=self.control_percent, uid=self.env.uid,
-            now=now, needs_email=needs_email, on_email=on_email,
+            now=now, needs_email=needs_email, on_email=on_email, mails=mails,
         ))[0]
         self.env["customer.offer.member"].invalidate_model()
         return dict(zip(
             ("audience_count", "no_consent_count", "blacklisted_count", "no_email_count",
-             "treated_count", "control_count"), row, strict=True,
+             "treated_count", "control_count", "coupon_mail_count"), row, strict=True,
         ))
 
     def _explain_empty_audience(self):
@@ -384,17 +425,26 @@ class CustomerOfferCampaign(models.Model):
                 campaign._issue_coupons()
             else:
                 campaign._subscribe_to_list()
+            if counts["coupon_mail_count"]:
+                # Rendering 100,000 emails takes longer than a launch may: a job does it.
+                self.env.ref("customer_file_offer.ir_cron_customer_offer_coupon_mail")._trigger()
             campaign.sudo().write({
                 **counts, "state": "running", "date_launched": fields.Datetime.now(),
             })
-            campaign.message_post(body=self.env._(
+            summary = self.env._(
                 "Launched: %(audience)s customers in the audience, %(treated)s treated, "
                 "%(control)s in the control group, %(left_out)s left out.",
                 audience=counts["audience_count"], treated=counts["treated_count"],
                 control=counts["control_count"],
                 left_out=counts["no_consent_count"] + counts["blacklisted_count"]
                 + counts["no_email_count"],
-            ))
+            )
+            if counts["coupon_mail_count"]:
+                summary += " " + self.env._(
+                    "The coupon email of the program is being prepared for %s of them.",
+                    counts["coupon_mail_count"],
+                )
+            campaign.message_post(body=summary)
         return True
 
     def _check_launchable(self):
@@ -493,6 +543,56 @@ class CustomerOfferCampaign(models.Model):
         self.env["loyalty.card"].invalidate_model()
         self.env["loyalty.history"].invalidate_model()
         self.env["customer.offer.member"].invalidate_model(["coupon_id"])
+
+    def _coupon_mail_templates(self):
+        """The templates of the program's "At Creation" communications, which loyalty sends
+        when a coupon is created."""
+        self.ensure_one()
+        return self.program_id.sudo().communication_plan_ids.filtered(
+            lambda plan: plan.trigger == "create"
+        ).mail_template_id
+
+    @api.model
+    def _cron_send_coupon_mails(self, batch_size=COUPON_MAIL_BATCH):
+        """Prepare the pending coupon emails into the outgoing mail queue, committing after
+        every batch when run by the scheduler; the mail queue sends them."""
+        Member = self.env["customer.offer.member"].sudo()
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        pending = [("coupon_mail", "=", "pending")]
+        remaining = Member.search_count(pending)
+        while members := Member.search(pending, order="id", limit=batch_size):
+            for campaign in members.campaign_id:
+                campaign._send_coupon_mails(
+                    members.filtered(lambda member, c=campaign: member.campaign_id == c)
+                )
+            remaining = max(remaining - len(members), 0)
+            if in_cron and self.env["ir.cron"]._commit_progress(
+                len(members), remaining=remaining
+            ) <= 0:
+                return
+
+    def _send_coupon_mails(self, members):
+        """Render the coupon email of ``members`` as loyalty does when it creates a coupon
+        (each "At Creation" template of the program on the coupon, in the light notification
+        layout, from the company when the template names no sender), in batches, as queued
+        mails; the template's reports only if the campaign attaches the coupon PDF."""
+        self.ensure_one()
+        members = members.sudo()
+        templates = self._coupon_mail_templates()
+        mailed = members.filtered("coupon_id") if templates else members.browse()
+        for template in templates:
+            email_values = {}
+            if not template.email_from:
+                author = self.company_id.partner_id
+                email_values = {"author_id": author.id, "email_from": author.email_formatted}
+            template.sudo().with_context(
+                customer_offer_without_reports=not self.coupon_mail_pdf
+            ).send_mail_batch(
+                mailed.coupon_id.ids, email_layout_xmlid="mail.mail_notification_light",
+                email_values=email_values,
+            )
+        mailed.write({"coupon_mail": "queued"})
+        (members - mailed).write({"coupon_mail": False})
 
     def _subscribe_to_list(self):
         """Subscribe the treated members to the mailing list, matched on their normalised

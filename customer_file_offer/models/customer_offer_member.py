@@ -5,7 +5,7 @@ from odoo.addons.customer_file.tools.job_fields import check_job_fields
 # Every field of a member is set by the campaign's launch and measurement.
 JOB_FIELDS = frozenset({
     "campaign_id", "partner_id", "company_id", "cohort", "coupon_id", "redeemed_date",
-    "spend", "order_count", "buyer", "redeemed_percent", "buyer_percent",
+    "spend", "order_count", "buyer", "redeemed_percent", "buyer_percent", "coupon_mail",
 })
 
 
@@ -34,6 +34,14 @@ class CustomerOfferMember(models.Model):
     )
     coupon_id = fields.Many2one("loyalty.card", readonly=True,
                                 index="btree_not_null", ondelete="set null")
+    coupon_mail = fields.Selection(
+        [("pending", "Being Prepared"), ("queued", "Queued")], string="Coupon Email",
+        readonly=True,
+        help="Being prepared: a background job renders the program's coupon email after the "
+        "launch. Queued: the email is in the outgoing mail queue. Empty: no email (control "
+        "group, no current consent to marketing by email, blacklisted or no address, or the "
+        "program sends no email when a coupon is created).",
+    )
     redeemed_date = fields.Date(string="Coupon Used On", readonly=True)
     # 100 or 0 per member, as the win-back's won-back rate: their average over a group of
     # members, in the pivot and graph, is that group's rate.
@@ -57,6 +65,7 @@ class CustomerOfferMember(models.Model):
     rfm_segment_id = fields.Many2one(related="partner_id.rfm_segment_id")
     lifecycle_stage = fields.Selection(related="partner_id.lifecycle_stage")
 
+    _pending_coupon_mail = models.Index("(id) WHERE coupon_mail = 'pending'")
     _one_member_per_campaign = models.UniqueIndex(
         "(campaign_id, partner_id)", "A customer is a member of a campaign once."
     )

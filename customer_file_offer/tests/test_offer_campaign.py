@@ -180,6 +180,124 @@ class TestOfferCampaign(TransactionCase):
             ), 1,
         )
 
+    # Coupon emails
+
+    def _coupon_mails(self, cards):
+        return self.env["mail.mail"].search(
+            [("model", "=", "loyalty.card"), ("res_id", "in", cards.ids)]
+        )
+
+    def _mailing_program(self):
+        """A coupon program that sends Odoo's coupon email when a coupon is created."""
+        return self.env["loyalty.program"].create({
+            "name": "Mailed coupons", "program_type": "coupons", "trigger": "with_code",
+            "applies_on": "current",
+            "reward_ids": [Command.create({
+                "reward_type": "discount", "discount": 15, "discount_mode": "percent",
+                "discount_applicability": "order", "required_points": 1,
+            })],
+            "communication_plan_ids": [Command.create({
+                "trigger": "create",
+                "mail_template_id": self.env.ref("loyalty.mail_template_loyalty_card").id,
+            })],
+        })
+
+    def test_coupon_email_reaches_treated_customers_only(self):
+        program = self._mailing_program()
+        partners = self._customers(40, "Mailed")
+        campaign = self._campaign(partners, control_percent=30.0, program_id=program.id)
+        other = self._campaign(self._customers(6, "Other Mailed"), control_percent=0.0,
+                               program_id=program.id)
+        cron = self.env.ref("customer_file_offer.ir_cron_customer_offer_coupon_mail")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        (campaign | other).action_launch()
+        treated = campaign.member_ids.filtered(lambda member: member.cohort == "treated")
+        control = campaign.member_ids - treated
+        self.assertTrue(control)
+        self.assertEqual(campaign.coupon_mail_count, len(treated))
+        self.assertEqual(set(treated.mapped("coupon_mail")), {"pending"})
+        self.assertEqual(set(control.mapped("coupon_mail")), {False})
+        # Queued for the background job, which the launch wakes: nothing rendered yet.
+        self.assertFalse(self._coupon_mails(treated.coupon_id))
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), len(triggers)
+        )
+        self.assertIn(f"being prepared for {len(treated)} of them",
+                      campaign.message_ids[0].body)
+
+        self.env["customer.offer.campaign"]._cron_send_coupon_mails(batch_size=7)
+        mails = self._coupon_mails(treated.coupon_id)
+        self.assertEqual(len(mails), len(treated))
+        for member in treated:
+            mail = mails.filtered(lambda m, card=member.coupon_id: m.res_id == card.id)
+            self.assertEqual(mail.recipient_ids, member.partner_id)
+            self.assertIn(member.coupon_id.code, str(mail.body_html))
+            self.assertEqual(mail.state, "outgoing")
+            self.assertFalse(mail.attachment_ids)
+        self.assertFalse(self.env["mail.mail"].search(
+            [("recipient_ids", "in", control.partner_id.ids)]
+        ))
+        self.assertEqual(set(campaign.member_ids.mapped("coupon_mail")), {"queued", False})
+        self.assertEqual(len(self._coupon_mails(other.member_ids.coupon_id)), 6)
+        # A second run finds nothing pending and sends nothing twice.
+        self.env["customer.offer.campaign"]._cron_send_coupon_mails()
+        self.assertEqual(len(self._coupon_mails(treated.coupon_id)), len(treated))
+
+    def test_coupon_pdf_on_request(self):
+        """Odoo's coupon template attaches the coupon's report: only if the campaign asks."""
+        template = self.env.ref("loyalty.mail_template_loyalty_card")
+        self.assertTrue(template.report_template_ids)
+        campaign = self._campaign(self._customers(2, "Pdf"), control_percent=0.0,
+                                  program_id=self._mailing_program().id, coupon_mail_pdf=True)
+        campaign.action_launch()
+        self.env["customer.offer.campaign"]._cron_send_coupon_mails()
+        mails = self._coupon_mails(campaign.member_ids.coupon_id)
+        self.assertEqual(len(mails), 2)
+        self.assertTrue(all(len(mail.attachment_ids) == 1 for mail in mails))
+
+    def test_coupon_email_needs_consent_to_email(self):
+        """A campaign on phone consent mails the coupon only to customers who also consent to
+        marketing by email and are not blacklisted."""
+        both, phone_only, blacklisted, withdrawn = self._customers(
+            4, "Phone", consent=False
+        )
+        everyone = both | phone_only | blacklisted | withdrawn
+        self.Event._record(everyone, "marketing", "phone", "granted", source="import")
+        self.Event._record(both | blacklisted | withdrawn, "marketing", "email", "granted",
+                           source="import")
+        self.Event._record(withdrawn, "marketing", "email", "withdrawn", source="phone")
+        self.env.cr.execute(
+            "INSERT INTO mail_blacklist (email, active) VALUES (%s, TRUE) "
+            "ON CONFLICT (email) DO UPDATE SET active = TRUE",
+            [blacklisted.email_normalized],
+        )
+        campaign = self._campaign(everyone, consent_channel="phone", control_percent=0.0,
+                                  program_id=self._mailing_program().id)
+        campaign.action_launch()
+        self.assertEqual(campaign.treated_count, 4)
+        self.assertEqual(campaign.coupon_mail_count, 1)
+        self.env["customer.offer.campaign"]._cron_send_coupon_mails()
+        mails = self._coupon_mails(campaign.member_ids.coupon_id)
+        self.assertEqual(mails.recipient_ids, both)
+        self.assertEqual(
+            campaign.member_ids.filtered("coupon_mail").partner_id, both
+        )
+
+    def test_no_coupon_email_without_communication(self):
+        program = self._mailing_program()
+        program.communication_plan_ids.unlink()
+        partners = self._customers(10, "Silent")
+        campaign = self._campaign(partners, program_id=program.id, control_percent=0.0)
+        campaign.action_launch()
+        self.assertEqual(len(campaign.member_ids.coupon_id), 10)
+        self.assertEqual(campaign.coupon_mail_count, 0)
+        self.assertFalse(campaign.member_ids.filtered("coupon_mail"))
+        self.env["customer.offer.campaign"]._cron_send_coupon_mails()
+        self.assertFalse(self._coupon_mails(campaign.member_ids.coupon_id))
+        self.assertFalse(self.env["mail.mail"].search(
+            [("recipient_ids", "in", partners.ids)]
+        ))
+
     # Bad input
 
     def test_consent_exclusion(self):
@@ -341,6 +459,8 @@ class TestOfferCampaign(TransactionCase):
             member.with_user(self.salesman).write({"spend": 1000})
         with self.assertRaises(AccessError):
             member.with_user(self.officer).write({"spend": 1000})
+        with self.assertRaises(AccessError):
+            member.with_user(self.officer).write({"coupon_mail": "queued"})
         with self.assertRaises(AccessError):
             campaign.with_user(self.officer).write({"treated_count": 1})
         with self.assertRaises(AccessError):
