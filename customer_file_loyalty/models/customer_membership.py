@@ -119,27 +119,32 @@ class CustomerMembership(models.Model):
             for rank, level in enumerate(levels, start=1)
         )
         new_review = config._next_review_date(today)
-        cr.execute(SQL("DROP TABLE IF EXISTS customer_membership_eval"))
-        cr.execute(SQL(
-            """
-            CREATE TEMP TABLE customer_membership_eval ON COMMIT DROP AS
-            WITH ranks(level_id, rank, low, high) AS (VALUES %(ranks)s),
-            qualifying AS (
-                SELECT partner_id, SUM(value) AS value
-                  FROM (%(values)s
-                        UNION ALL
-                        SELECT partner_id, 0 FROM customer_membership
-                         WHERE company_id = %(company)s) AS all_values(partner_id, value)
-                 GROUP BY partner_id
-            )
-            SELECT evaluated.*, CASE
-                   WHEN qualified_rank > current_rank THEN qualified_rank
-                   WHEN qualified_rank < current_rank
-                        AND review_date + %(grace)s <= %(today)s THEN current_rank - 1
-                   ELSE current_rank END AS new_rank
-              FROM (SELECT q.partner_id, q.value,
-                           COALESCE(qualified.rank, 0) AS qualified_rank,
-                           m.id AS membership_id, m.level_id AS old_level_id, m.review_date,
+        # Customers who still qualify on or after their review date pass it: next review a
+        # year later (on the anniversary, or the company's next review date).
+        passed_review = SQL("%s::date", new_review) if config.review_month else SQL(
+            "(review_date + make_interval(years => "
+            "EXTRACT(YEAR FROM AGE(%s::date, review_date))::int + 1))::date", today,
+        )
+        with self.env["customer.purchase.line"]._without_jit():
+            cr.execute(SQL("DROP TABLE IF EXISTS customer_membership_eval"))
+            # One row per customer with spend or a level: what they hold and what they
+            # should hold after this evaluation. Only the rows that differ are written.
+            cr.execute(SQL(
+                """
+                CREATE TEMP TABLE customer_membership_eval ON COMMIT DROP AS
+                WITH ranks(level_id, rank, low, high) AS (VALUES %(ranks)s),
+                qualifying AS (
+                    SELECT partner_id, SUM(value)::float8 AS value
+                      FROM (%(values)s
+                            UNION ALL
+                            SELECT partner_id, 0 FROM customer_membership
+                             WHERE company_id = %(company)s) AS all_values(partner_id, value)
+                     GROUP BY partner_id
+                ),
+                evaluated AS (
+                    SELECT q.partner_id, q.value, COALESCE(qualified.rank, 0) AS qualified_rank,
+                           m.id AS membership_id, m.level_id AS old_level_id,
+                           m.review_date, m.qualifying_value AS old_value,
                            COALESCE(current.rank, 0) AS current_rank
                       FROM qualifying q
                       LEFT JOIN ranks qualified
@@ -147,101 +152,104 @@ class CustomerMembership(models.Model):
                             AND (qualified.high IS NULL OR q.value < qualified.high)
                       LEFT JOIN customer_membership m
                              ON m.partner_id = q.partner_id AND m.company_id = %(company)s
-                      LEFT JOIN ranks current ON current.level_id = m.level_id) evaluated
-            """,
-            ranks=ranks,
-            values=self._qualifying_values_query(company, config, today),
-            company=company.id, grace=config.grace_days, today=today,
-        ))
-        # Temporary tables are not analysed by autovacuum: without statistics the joins
-        # below may loop over a million rows.
-        cr.execute(SQL("ANALYZE customer_membership_eval"))
-        # The history first: it is what the e-mails are written from.
-        cr.execute(SQL(
-            """
-            WITH ranks(level_id, rank, low, high) AS (VALUES %(ranks)s)
-            INSERT INTO customer_membership_level_history
-                   (partner_id, company_id, from_level_id, to_level_id, date, reason,
-                    qualifying_value, create_uid, create_date, write_uid, write_date)
-            SELECT e.partner_id, %(company)s, e.old_level_id, new.level_id, %(today)s,
-                   CASE WHEN e.new_rank > e.current_rank THEN 'promotion' ELSE 'demotion' END,
-                   e.value, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-              FROM customer_membership_eval e
-              LEFT JOIN ranks new ON new.rank = e.new_rank
-             WHERE e.new_rank <> e.current_rank
-            RETURNING id, reason
-            """,
-            ranks=ranks, company=company.id, today=today, uid=self.env.uid,
-        ))
-        promotions = []
-        for history_id, reason in cr.fetchall():
-            counts[reason] += 1
-            if reason == "promotion":
-                promotions.append(history_id)
-        cr.execute(SQL(
-            """
-            WITH ranks(level_id, rank, low, high) AS (VALUES %(ranks)s)
-            UPDATE customer_membership m
-               SET level_id = new.level_id, level_since = %(today)s,
-                   review_date = %(review)s, write_uid = %(uid)s,
-                   write_date = NOW() AT TIME ZONE 'UTC'
-              FROM customer_membership_eval e
-              JOIN ranks new ON new.rank = e.new_rank
-             WHERE m.id = e.membership_id AND e.new_rank <> e.current_rank
-            """,
-            ranks=ranks, today=today, review=new_review, uid=self.env.uid,
-        ))
-        cr.execute(SQL(
-            """
-            DELETE FROM customer_membership m
-             USING customer_membership_eval e
-             WHERE m.id = e.membership_id AND e.new_rank = 0 AND e.current_rank <> 0
-            """
-        ))
-        cr.execute(SQL(
-            """
-            WITH ranks(level_id, rank, low, high) AS (VALUES %(ranks)s)
-            INSERT INTO customer_membership
-                   (partner_id, company_id, level_id, level_since, review_date,
-                    qualifying_value, create_uid, create_date, write_uid, write_date)
-            SELECT e.partner_id, %(company)s, new.level_id, %(today)s, %(review)s, e.value,
-                   %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
-              FROM customer_membership_eval e
-              JOIN ranks new ON new.rank = e.new_rank
-             WHERE e.membership_id IS NULL
-            """,
-            ranks=ranks, company=company.id, today=today, review=new_review,
-            uid=self.env.uid,
-        ))
-        # Customers who still qualify on or after their review date passed it: next review
-        # a year later (on the anniversary, or the company's next review date).
-        passed_review = SQL("%s", new_review) if config.review_month else SQL(
-            "m.review_date + make_interval(years => "
-            "EXTRACT(YEAR FROM AGE(%s::date, m.review_date))::int + 1)", today,
-        )
-        cr.execute(SQL(
-            """
-            UPDATE customer_membership m
-               SET review_date = %(passed_review)s
-              FROM customer_membership_eval e
-             WHERE m.id = e.membership_id AND e.new_rank = e.current_rank
-               AND e.qualified_rank >= e.current_rank AND m.review_date <= %(today)s
-            """,
-            passed_review=passed_review, today=today,
-        ))
-        cr.execute(SQL(
-            """
-            UPDATE customer_membership m
-               SET qualifying_value = e.value
-              FROM customer_membership_eval e
-             WHERE m.id = e.membership_id AND m.qualifying_value IS DISTINCT FROM e.value
-            """
-        ))
-        self._apply_pricelists(company, ranks)
-        cr.execute(SQL("DROP TABLE customer_membership_eval"))
+                      LEFT JOIN ranks current ON current.level_id = m.level_id
+                ),
+                decided AS (
+                    SELECT evaluated.*, CASE
+                           WHEN qualified_rank > current_rank THEN qualified_rank
+                           WHEN qualified_rank < current_rank
+                                AND review_date + %(grace)s <= %(today)s THEN current_rank - 1
+                           ELSE current_rank END AS new_rank
+                      FROM evaluated
+                )
+                SELECT decided.*, new.level_id AS new_level_id, CASE
+                       WHEN new_rank <> current_rank THEN %(review)s::date
+                       WHEN qualified_rank >= current_rank AND review_date <= %(today)s
+                       THEN %(passed_review)s
+                       ELSE review_date END AS new_review_date
+                  FROM decided
+                  LEFT JOIN ranks new ON new.rank = decided.new_rank
+                """,
+                ranks=ranks,
+                values=self._qualifying_values_query(company, config, today),
+                company=company.id, grace=config.grace_days, today=today, review=new_review,
+                passed_review=passed_review,
+            ))
+            # Temporary tables are not analysed by autovacuum: without statistics the joins
+            # below may loop over a million rows.
+            cr.execute(SQL("ANALYZE customer_membership_eval"))
+            # The history first: it is what the e-mails are written from.
+            cr.execute(SQL(
+                """
+                WITH history AS (
+                    INSERT INTO customer_membership_level_history
+                           (partner_id, company_id, from_level_id, to_level_id, date, reason,
+                            qualifying_value, create_uid, create_date, write_uid, write_date)
+                    SELECT partner_id, %(company)s, old_level_id, new_level_id, %(today)s,
+                           CASE WHEN new_rank > current_rank THEN 'promotion'
+                                ELSE 'demotion' END,
+                           value, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s,
+                           NOW() AT TIME ZONE 'UTC'
+                      FROM customer_membership_eval
+                     WHERE new_rank <> current_rank
+                    RETURNING id, reason
+                )
+                SELECT COUNT(*) FILTER (WHERE reason = 'promotion'),
+                       COUNT(*) FILTER (WHERE reason = 'demotion'),
+                       CASE WHEN %(notify)s
+                            THEN array_agg(id ORDER BY id) FILTER (WHERE reason = 'promotion')
+                       END
+                  FROM history
+                """,
+                company=company.id, today=today, uid=self.env.uid, notify=notify,
+            ))
+            counts["promotion"], counts["demotion"], promotions = cr.fetchone()
+            # Memberships whose level, review date or qualifying value changed: one write
+            # per row, none for the customers whose figures are the same as yesterday.
+            cr.execute(SQL(
+                """
+                UPDATE customer_membership m
+                   SET level_id = COALESCE(e.new_level_id, m.level_id),
+                       level_since = CASE WHEN e.new_rank <> e.current_rank
+                                          THEN %(today)s ELSE m.level_since END,
+                       review_date = e.new_review_date, qualifying_value = e.value,
+                       write_uid = %(uid)s, write_date = NOW() AT TIME ZONE 'UTC'
+                  FROM customer_membership_eval e
+                 WHERE m.id = e.membership_id AND NOT (e.new_rank = 0 AND e.current_rank <> 0)
+                   AND (e.new_rank <> e.current_rank
+                        OR e.new_review_date IS DISTINCT FROM e.review_date
+                        OR e.value IS DISTINCT FROM e.old_value)
+                """,
+                today=today, uid=self.env.uid,
+            ))
+            cr.execute(SQL(
+                """
+                DELETE FROM customer_membership m
+                 USING customer_membership_eval e
+                 WHERE m.id = e.membership_id AND e.new_rank = 0 AND e.current_rank <> 0
+                """
+            ))
+            cr.execute(SQL(
+                """
+                INSERT INTO customer_membership
+                       (partner_id, company_id, level_id, level_since, review_date,
+                        qualifying_value, create_uid, create_date, write_uid, write_date)
+                SELECT partner_id, %(company)s, new_level_id, %(today)s, new_review_date,
+                       value, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s,
+                       NOW() AT TIME ZONE 'UTC'
+                  FROM customer_membership_eval
+                 WHERE membership_id IS NULL AND new_rank <> 0
+                """,
+                company=company.id, today=today, uid=self.env.uid,
+            ))
+            if self.env["customer.membership.level"].with_context(active_test=False).search_count(
+                [("company_id", "=", company.id), ("pricelist_id", "!=", False)], limit=1
+            ):
+                self._apply_pricelists(company)
+            cr.execute(SQL("DROP TABLE customer_membership_eval"))
         config.last_evaluation_date = fields.Datetime.now()
         self.env.invalidate_all()
-        if notify:
+        if notify and promotions:
             self._send_promotion_emails(config, promotions)
         _logger.info("Membership levels of %s: %s promoted, %s demoted", company.name,
                      counts["promotion"], counts["demotion"])
@@ -277,7 +285,7 @@ class CustomerMembership(models.Model):
             company=company.id, since=year_ago, today=today,
         )
 
-    def _apply_pricelists(self, company, ranks):
+    def _apply_pricelists(self, company):
         """Customers who changed level get the new level's pricelist in ``company`` (they and
         their contacts, as Odoo syncs the pricelist within a commercial entity); a pricelist
         the old level had set is removed when the new level has none, one set by hand stays.
@@ -285,14 +293,12 @@ class CustomerMembership(models.Model):
         key = str(company.id)
         self.env.cr.execute(SQL(
             """
-            WITH ranks(level_id, rank, low, high) AS (VALUES %(ranks)s),
-            changes AS (
+            WITH changes AS (
                 SELECT e.partner_id, old.pricelist_id AS old_pricelist,
                        new.pricelist_id AS new_pricelist
                   FROM customer_membership_eval e
                   LEFT JOIN customer_membership_level old ON old.id = e.old_level_id
-                  LEFT JOIN ranks new_rank ON new_rank.rank = e.new_rank
-                  LEFT JOIN customer_membership_level new ON new.id = new_rank.level_id
+                  LEFT JOIN customer_membership_level new ON new.id = e.new_level_id
                  WHERE e.new_rank <> e.current_rank
                    AND (old.pricelist_id IS NOT NULL OR new.pricelist_id IS NOT NULL)
             )
@@ -308,7 +314,7 @@ class CustomerMembership(models.Model):
                     OR (partner.specific_property_product_pricelist ->> %(key)s)::int
                        = changes.old_pricelist)
             """,
-            ranks=ranks, key=key,
+            key=key,
         ))
 
     def _send_promotion_emails(self, config, history_ids):
