@@ -140,48 +140,58 @@ class CustomerMembership(models.Model):
         )
         with self.env["customer.purchase.line"]._without_jit():
             cr.execute(SQL("DROP TABLE IF EXISTS customer_membership_eval"))
-            # One row per customer with spend or a level: what they hold and what they
-            # should hold after this evaluation. Only the rows that differ are written.
+            # The customers whose membership changes: what they hold and what they hold
+            # after this evaluation (level, review date, qualifying value). On most nights
+            # a few thousand rows, and only they are written below.
             cr.execute(SQL(
                 """
                 CREATE TEMP TABLE customer_membership_eval ON COMMIT DROP AS
                 WITH ranks(level_id, rank, low, high) AS (VALUES %(ranks)s),
-                qualifying AS (
+                spend AS (
                     SELECT partner_id, SUM(value)::float8 AS value
-                      FROM (%(values)s
-                            UNION ALL
-                            SELECT partner_id, 0 FROM customer_membership
-                             WHERE company_id = %(company)s) AS all_values(partner_id, value)
+                      FROM (%(values)s) AS all_values(partner_id, value)
                      GROUP BY partner_id
                 ),
                 evaluated AS (
-                    SELECT q.partner_id, q.value, COALESCE(qualified.rank, 0) AS qualified_rank,
+                    SELECT COALESCE(s.partner_id, m.partner_id) AS partner_id,
+                           COALESCE(s.value, 0) AS value,
                            m.id AS membership_id, m.level_id AS old_level_id,
                            m.review_date, m.qualifying_value AS old_value,
                            COALESCE(current.rank, 0) AS current_rank
-                      FROM qualifying q
-                      LEFT JOIN ranks qualified
-                             ON q.value >= qualified.low
-                            AND (qualified.high IS NULL OR q.value < qualified.high)
-                      LEFT JOIN customer_membership m
-                             ON m.partner_id = q.partner_id AND m.company_id = %(company)s
+                      FROM spend s
+                      FULL JOIN (SELECT * FROM customer_membership
+                                  WHERE company_id = %(company)s) m
+                             ON m.partner_id = s.partner_id
                       LEFT JOIN ranks current ON current.level_id = m.level_id
                 ),
+                qualified AS (
+                    SELECT evaluated.*, COALESCE(qualified.rank, 0) AS qualified_rank
+                      FROM evaluated
+                      LEFT JOIN ranks qualified
+                             ON evaluated.value >= qualified.low
+                            AND (qualified.high IS NULL OR evaluated.value < qualified.high)
+                ),
                 decided AS (
-                    SELECT evaluated.*, CASE
+                    SELECT qualified.*, CASE
                            WHEN qualified_rank > current_rank THEN qualified_rank
                            WHEN qualified_rank < current_rank
                                 AND review_date + %(grace)s <= %(today)s THEN current_rank - 1
                            ELSE current_rank END AS new_rank
-                      FROM evaluated
+                      FROM qualified
+                ),
+                reviewed AS (
+                    SELECT decided.*, new.level_id AS new_level_id, CASE
+                           WHEN new_rank <> current_rank THEN %(review)s::date
+                           WHEN qualified_rank >= current_rank AND review_date <= %(today)s
+                           THEN %(passed_review)s
+                           ELSE review_date END AS new_review_date
+                      FROM decided
+                      LEFT JOIN ranks new ON new.rank = decided.new_rank
                 )
-                SELECT decided.*, new.level_id AS new_level_id, CASE
-                       WHEN new_rank <> current_rank THEN %(review)s::date
-                       WHEN qualified_rank >= current_rank AND review_date <= %(today)s
-                       THEN %(passed_review)s
-                       ELSE review_date END AS new_review_date
-                  FROM decided
-                  LEFT JOIN ranks new ON new.rank = decided.new_rank
+                SELECT * FROM reviewed
+                 WHERE (membership_id IS NOT NULL OR new_rank <> 0)
+                   AND (new_rank <> current_rank OR new_review_date IS DISTINCT FROM review_date
+                        OR value IS DISTINCT FROM old_value)
                 """,
                 ranks=ranks,
                 values=self._qualifying_values_query(company, config, today),
@@ -217,8 +227,7 @@ class CustomerMembership(models.Model):
                 company=company.id, today=today, notify=notify,
             ))
             counts["promotion"], counts["demotion"], promotions = cr.fetchone()
-            # Memberships whose level, review date or qualifying value changed: one write
-            # per row, none for the customers whose figures are the same as yesterday.
+            # One write per membership that changes, and none for the others.
             cr.execute(SQL(
                 """
                 UPDATE customer_membership m
@@ -228,9 +237,6 @@ class CustomerMembership(models.Model):
                        review_date = e.new_review_date, qualifying_value = e.value
                   FROM customer_membership_eval e
                  WHERE m.id = e.membership_id AND NOT (e.new_rank = 0 AND e.current_rank <> 0)
-                   AND (e.new_rank <> e.current_rank
-                        OR e.new_review_date IS DISTINCT FROM e.review_date
-                        OR e.value IS DISTINCT FROM e.old_value)
                 """,
                 today=today,
             ))
