@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 
 from dateutil.relativedelta import relativedelta
 
@@ -126,11 +127,16 @@ class CustomerMembership(models.Model):
             return counts
         self.env.flush_all()
         cr = self.env.cr
-        ranks = SQL(", ").join(
-            SQL("(%s, %s, %s::numeric, %s::numeric)", level.id, rank, level.threshold,
-                levels[rank].threshold if rank < len(levels) else None)
-            for rank, level in enumerate(levels, start=1)
-        )
+        # Levels are ranked 1, 2... by their sequence (0: none); CASE expressions rather than
+        # joins with a table of ranks, evaluated for every customer.
+        ranked = list(enumerate(levels, start=1))
+        rank_of_level = SQL("CASE m.level_id %s ELSE 0 END", SQL(" ").join(
+            SQL("WHEN %s THEN %s", level.id, rank) for rank, level in ranked))
+        rank_of_value = SQL("CASE %s ELSE 0 END", SQL(" ").join(
+            SQL("WHEN value >= %s::float8 THEN %s", level.threshold, rank)
+            for rank, level in reversed(ranked)))
+        level_of_rank = SQL("CASE new_rank %s END", SQL(" ").join(
+            SQL("WHEN %s THEN %s", rank, level.id) for rank, level in ranked))
         new_review = config._next_review_date(today)
         # Customers who still qualify on or after their review date pass it: next review a
         # year later (on the anniversary, or the company's next review date).
@@ -138,7 +144,7 @@ class CustomerMembership(models.Model):
             "(review_date + make_interval(years => "
             "EXTRACT(YEAR FROM AGE(%s::date, review_date))::int + 1))::date", today,
         )
-        with self.env["customer.purchase.line"]._without_jit():
+        with self._settings_for_a_million_rows():
             cr.execute(SQL("DROP TABLE IF EXISTS customer_membership_eval"))
             # The customers whose membership changes: what they hold and what they hold
             # after this evaluation (level, review date, qualifying value). On most nights
@@ -146,8 +152,7 @@ class CustomerMembership(models.Model):
             cr.execute(SQL(
                 """
                 CREATE TEMP TABLE customer_membership_eval ON COMMIT DROP AS
-                WITH ranks(level_id, rank, low, high) AS (VALUES %(ranks)s),
-                spend AS (
+                WITH spend AS (
                     SELECT partner_id, SUM(value)::float8 AS value
                       FROM (%(values)s) AS all_values(partner_id, value)
                      GROUP BY partner_id
@@ -157,19 +162,14 @@ class CustomerMembership(models.Model):
                            COALESCE(s.value, 0) AS value,
                            m.id AS membership_id, m.level_id AS old_level_id,
                            m.review_date, m.qualifying_value AS old_value,
-                           COALESCE(current.rank, 0) AS current_rank
+                           %(rank_of_level)s AS current_rank
                       FROM spend s
                       FULL JOIN (SELECT * FROM customer_membership
                                   WHERE company_id = %(company)s) m
                              ON m.partner_id = s.partner_id
-                      LEFT JOIN ranks current ON current.level_id = m.level_id
                 ),
                 qualified AS (
-                    SELECT evaluated.*, COALESCE(qualified.rank, 0) AS qualified_rank
-                      FROM evaluated
-                      LEFT JOIN ranks qualified
-                             ON evaluated.value >= qualified.low
-                            AND (qualified.high IS NULL OR evaluated.value < qualified.high)
+                    SELECT evaluated.*, %(rank_of_value)s AS qualified_rank FROM evaluated
                 ),
                 decided AS (
                     SELECT qualified.*, CASE
@@ -180,20 +180,20 @@ class CustomerMembership(models.Model):
                       FROM qualified
                 ),
                 reviewed AS (
-                    SELECT decided.*, new.level_id AS new_level_id, CASE
+                    SELECT decided.*, %(level_of_rank)s AS new_level_id, CASE
                            WHEN new_rank <> current_rank THEN %(review)s::date
                            WHEN qualified_rank >= current_rank AND review_date <= %(today)s
                            THEN %(passed_review)s
                            ELSE review_date END AS new_review_date
                       FROM decided
-                      LEFT JOIN ranks new ON new.rank = decided.new_rank
                 )
                 SELECT * FROM reviewed
                  WHERE (membership_id IS NOT NULL OR new_rank <> 0)
                    AND (new_rank <> current_rank OR new_review_date IS DISTINCT FROM review_date
                         OR value IS DISTINCT FROM old_value)
                 """,
-                ranks=ranks,
+                rank_of_level=rank_of_level, rank_of_value=rank_of_value,
+                level_of_rank=level_of_rank,
                 values=self._qualifying_values_query(company, config, today),
                 company=company.id, grace=config.grace_days, today=today, review=new_review,
                 passed_review=passed_review,
@@ -271,6 +271,21 @@ class CustomerMembership(models.Model):
         _logger.info("Membership levels of %s: %s promoted, %s demoted", company.name,
                      counts["promotion"], counts["demotion"])
         return counts
+
+    @contextmanager
+    def _settings_for_a_million_rows(self):
+        """The evaluation's statements without JIT compilation (it cost more than it saved
+        on them) and with the memory to sum the spend of a million customers in one pass
+        (with the default work_mem the aggregation spilled to disk in five batches). The
+        previous settings come back at the end, within the same transaction."""
+        cr = self.env.cr
+        cr.execute(SQL("SELECT current_setting('jit'), current_setting('work_mem')"))
+        jit, work_mem = cr.fetchone()
+        cr.execute(SQL("SET LOCAL jit = off"))
+        cr.execute(SQL("SET LOCAL work_mem = '256MB'"))
+        yield
+        cr.execute(SQL("SELECT set_config('jit', %s, TRUE), set_config('work_mem', %s, TRUE)",
+                       jit, work_mem))
 
     @api.model
     def _qualifying_values_query(self, company, config, today):
