@@ -240,13 +240,17 @@ class CustomerMembership(models.Model):
                 """,
                 today=today,
             ))
+            # The few memberships to delete first, then by their id: with statistics of the
+            # memberships older than the last evaluation's inserts, a join of the two
+            # tables was planned as a loop over every membership.
             cr.execute(SQL(
                 """
-                DELETE FROM customer_membership m
-                 USING customer_membership_eval e
-                 WHERE m.id = e.membership_id AND e.new_rank = 0 AND e.current_rank <> 0
+                DELETE FROM customer_membership
+                 WHERE id IN (SELECT membership_id FROM customer_membership_eval
+                               WHERE new_rank = 0 AND current_rank <> 0)
                 """
             ))
+            added_or_removed = cr.rowcount
             cr.execute(SQL(
                 """
                 INSERT INTO customer_membership
@@ -259,6 +263,10 @@ class CustomerMembership(models.Model):
                 """,
                 company=company.id, today=today,
             ))
+            added_or_removed += cr.rowcount
+            if added_or_removed > 10000:
+                # Autovacuum analyses the table only after the commit, and later.
+                cr.execute(SQL("ANALYZE customer_membership"))
             if self.env["customer.membership.level"].with_context(active_test=False).search_count(
                 [("company_id", "=", company.id), ("pricelist_id", "!=", False)], limit=1
             ):
