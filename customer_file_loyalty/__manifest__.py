@@ -2,7 +2,7 @@
     "name": "Customer File: Membership Levels",
     "summary": "Membership levels on spend or loyalty points, promoted at once, reviewed yearly, "
     "with their benefits",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Sales/CRM",
     "author": "Customer File",
     "license": "LGPL-3",

@@ -1,4 +1,6 @@
 from odoo import api, fields, models
+from odoo.fields import Domain
+from odoo.tools import SQL
 
 USER = "customer_file.group_customer_file_user"
 
@@ -45,13 +47,39 @@ class ResPartner(models.Model):
             partner.membership_qualifying_value = membership.qualifying_value
 
     def _search_membership_level_id(self, operator, value):
-        if operator in ("=", "in") and not value:
-            return [("commercial_partner_id.membership_ids", "not any", [
-                ("company_id", "=", self.env.company.id),
-            ])]
-        return [("commercial_partner_id.membership_ids", "any", [
-            ("company_id", "=", self.env.company.id), ("level_id", operator, value),
-        ])]
+        if operator in Domain.NEGATIVE_OPERATORS:
+            return NotImplemented  # the ORM negates the positive search
+        in_company = Domain("company_id", "=", self.env.company.id)
+        if operator != "in":  # a name typed in the search bar
+            return Domain("commercial_partner_id.membership_ids", "any",
+                          in_company & Domain("level_id", operator, value))
+        level_ids = [level_id for level_id in value if level_id]
+        domain = Domain("commercial_partner_id.membership_ids", "any",
+                        in_company & Domain("level_id", "in", level_ids)
+                        ) if level_ids else Domain.FALSE
+        if False in value:
+            domain |= Domain("commercial_partner_id.membership_ids", "not any", in_company)
+        return domain
+
+    def _field_to_sql(self, alias, field_expr, query=None):
+        """The level in the current company as SQL, so that the customers list can group
+        and sort by it: the customer's membership of that company (as the user may read
+        memberships), joined on its commercial partner. A customer holds one level per
+        company, so the level cannot be a column of the partner."""
+        if field_expr != "membership_level_id" or query is None:
+            return super()._field_to_sql(alias, field_expr, query)
+        self._check_field_access(self._fields["membership_level_id"], "read")
+        company_id = self.env.company.id
+        memberships = self.env["customer.membership"]._search([("company_id", "=", company_id)])
+        membership = query.make_alias(alias, f"membership_company_{company_id}")
+        query.add_join(
+            "LEFT JOIN", membership,
+            memberships.subselect(SQL.identifier(memberships.table, "partner_id"),
+                                  SQL.identifier(memberships.table, "level_id")),
+            SQL("%s = %s", SQL.identifier(membership, "partner_id"),
+                self._field_to_sql(alias, "commercial_partner_id", query)),
+        )
+        return SQL.identifier(membership, "level_id")
 
     @api.model
     def _job_fields(self):

@@ -155,3 +155,62 @@ class TestEvaluation(MembershipCase):
         self.assertEqual(self._membership().level_id, self.silver)
         self.assertFalse(self.customer.specific_property_product_pricelist)
         self.assertFalse(contact.specific_property_product_pricelist)
+
+    def _row_versions(self):
+        """Where each membership row of the company is: an UPDATE moves it (even in place),
+        so an unchanged location means the evaluation did not write the row."""
+        self.env.cr.execute(
+            "SELECT partner_id, ctid::text FROM customer_membership WHERE company_id = %s",
+            [self.company.id],
+        )
+        return dict(self.env.cr.fetchall())
+
+    def test_a_night_without_change_writes_nothing(self):
+        other = self._customer("Qian Hui")
+        self._buy(self.customer, self._days(self.today, -10), 1200)
+        self._buy(other, self._days(self.today, -10), 6000)
+        self._evaluate()
+        History = self.env["customer.membership.level.history"]
+        history_count = History.search_count([])
+        rows = self._row_versions()
+        self.assertEqual(set(rows), {self.customer.id, other.id})
+        # The next night nothing changed: no history, no membership written.
+        counts = self._evaluate(self._days(self.today, 1))
+        self.assertEqual(counts, {"promotion": 0, "demotion": 0})
+        self.assertEqual(History.search_count([]), history_count)
+        self.assertEqual(self._row_versions(), rows)
+        # A purchase that keeps the level: only that customer's qualifying value is written,
+        # without a history row.
+        self._buy(other, self._days(self.today, 1), 100)
+        self._evaluate(self._days(self.today, 1))
+        self.assertEqual(History.search_count([]), history_count)
+        after = self._row_versions()
+        self.assertEqual(after[self.customer.id], rows[self.customer.id])
+        self.assertNotEqual(after[other.id], rows[other.id])
+        membership = self._membership(other)
+        self.assertEqual((membership.level_id, membership.qualifying_value, membership.level_since),
+                         (self.gold, 6100, self.today))
+
+    def test_spend_dropping_out_of_the_window_before_the_review(self):
+        start = self._days(self.today, -500)
+        self._buy(self.customer, start, 1500)
+        self._evaluate(start)
+        review = start + relativedelta(years=1)
+        # The spend leaves the 12-month window on the review date: the qualifying value
+        # drops to 0 at once, the level only after the grace period.
+        self._evaluate(review)
+        membership = self._membership()
+        self.assertEqual((membership.level_id, membership.qualifying_value), (self.silver, 0))
+        self.assertEqual(membership.review_date, review)
+        counts = self._evaluate(self._days(review, 30))
+        self.assertEqual(counts, {"promotion": 0, "demotion": 1})
+        membership = self._membership()
+        self.assertEqual(membership.level_id, self.standard)
+        self.assertEqual(membership.review_date, self._days(review, 30) + relativedelta(years=1))
+        # Standard has no threshold: the customer keeps it, and later reviews are passed.
+        self._evaluate(self._days(review, 30) + relativedelta(years=1, days=31))
+        membership = self._membership()
+        self.assertEqual(membership.level_id, self.standard)
+        self.assertEqual(membership.review_date,
+                         self._days(review, 30) + relativedelta(years=2))
+        self.assertEqual(len(self.customer.membership_history_ids), 2)
