@@ -142,7 +142,40 @@ class CustomerKeyAccountRule(models.Model):
 
     def write(self, vals):
         check_job_fields(self, [vals], JOB_FIELDS)
-        return super().write(vals)
+        managers_before = (
+            {rule: rule.user_ids for rule in self} if {"user_ids", "team_id"} & vals.keys()
+            else {}
+        )
+        archived = self.filtered("active") if "active" in vals and not vals["active"] else None
+        result = super().write(vals)
+        # Hand over at once what the nightly job would: the key accounts of the managers
+        # taken out of a rule, and those of an archived rule.
+        handed_over = Domain.FALSE
+        for rule, before in managers_before.items():
+            removed = before - rule.user_ids
+            if removed:
+                handed_over |= Domain("key_account_rule_id", "=", rule.id) & Domain(
+                    "key_account_manager_id", "in", removed.ids
+                )
+        if archived:
+            handed_over |= Domain("key_account_rule_id", "in", archived.ids)
+        if not handed_over.is_false():
+            self._reassign(list(self.env["res.partner"].sudo()._search(handed_over)))
+        return result
+
+    def unlink(self):
+        key_accounts = list(self.env["res.partner"].sudo()._search(
+            [("key_account_rule_id", "in", self.ids)]
+        ))
+        result = super().unlink()
+        self._reassign(key_accounts)
+        return result
+
+    def _reassign(self, partner_ids):
+        """Run the assignment on these key accounts now (another rule or manager, or
+        released), as the nightly job would."""
+        if partner_ids:
+            self.env["customer.key.account.rule"].sudo()._run_assignment(partner_ids=partner_ids)
 
     def _parse_domain(self):
         self.ensure_one()

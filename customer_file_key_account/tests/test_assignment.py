@@ -220,3 +220,74 @@ class TestAssignment(KeyAccountCase):
         self.assertEqual(len(history.filtered("is_current")), 1)
         self.assertEqual(history.filtered("date_to").end_reason, "released")
         self.assertEqual(history.filtered("is_current").manager_id, kept.key_account_manager_id)
+
+    def test_manager_taken_out_of_a_rule_hands_over_at_once(self):
+        partners = self._customers(6)
+        self._assign()
+        annas = partners.filtered(lambda partner: partner.key_account_manager_id == self.anna)
+        others = partners - annas
+        kept = {partner: partner.key_account_manager_id for partner in others}
+        calls_before = self._welcome_calls(partners)
+        self.rule.user_ids = [Command.unlink(self.anna.id)]
+        self.assertFalse(partners.key_account_manager_id & self.anna)
+        self.assertEqual({partner: partner.key_account_manager_id for partner in others}, kept,
+                         "the other managers keep theirs")
+        self.assertEqual(annas.key_account_rule_id, self.rule)
+        new_calls = self._welcome_calls(partners) - calls_before
+        self.assertEqual(sorted(new_calls.mapped("res_id")), sorted(annas.ids))
+        for call in new_calls:
+            self.assertEqual(call.user_id,
+                             self.env["res.partner"].browse(call.res_id).key_account_manager_id)
+        current = self._history(annas).filtered("is_current")
+        self.assertEqual(set(current.mapped("reason")), {"manager_left"})
+        self.assertNotIn(self.anna, current.manager_id)
+        # A team set on the rule takes its managers out too (Carl is not a member).
+        carls = partners.filtered(lambda partner: partner.key_account_manager_id == self.carl)
+        self.assertTrue(carls)
+        self.rule.team_id = self.team
+        self.assertEqual(self.rule.user_ids, self.anna | self.bob)
+        self.assertEqual(carls.key_account_manager_id & self.carl, self.env["res.users"])
+        self.assertEqual(partners.key_account_manager_id, self.anna | self.bob)
+
+    def test_archived_rule_hands_over_or_releases_at_once(self):
+        partners = self._customers(4)
+        first = self.Rule.create({
+            "name": "Marked, Dora's", "sequence": 1, "domain": repr([("ref", "=", MARK)]),
+            "user_ids": [Command.set(new_test_user(self.env, login="ka.dora", groups=USER).ids)],
+        })
+        self._assign()
+        self.assertEqual(partners.key_account_rule_id, first)
+        first.action_archive()
+        # The next rule takes them now, its managers welcome them.
+        self.assertEqual(partners.key_account_rule_id, self.rule)
+        self.assertEqual(len(partners.key_account_manager_id), 3)
+        self.assertEqual(
+            {(call.res_id, call.user_id) for call in self._welcome_calls(partners)
+             if call.user_id != first.user_ids},
+            {(partner.id, partner.key_account_manager_id) for partner in partners},
+        )
+        self.assertEqual(set(self._history(partners).filtered("date_to").mapped("end_reason")),
+                         {"manager_left"})
+        # No rule left for them: released at once, the history kept.
+        self.rule.action_archive()
+        self.assertFalse(partners.key_account_manager_id or partners.key_account_rule_id)
+        self.assertFalse(self._history(partners).filtered("is_current"))
+        self.assertEqual(len(self._history(partners)), 8)
+
+    def test_deleted_rule_hands_over_at_once(self):
+        partners = self._customers(3)
+        first = self.Rule.create({
+            "name": "Marked, Anna's", "sequence": 1, "domain": repr([("ref", "=", MARK)]),
+            "user_ids": [Command.set(self.anna.ids)],
+        })
+        self._assign()
+        self.assertEqual(partners.key_account_manager_id, self.anna)
+        first.unlink()
+        # Anna also manages the next rule's key accounts: she keeps them, under that rule.
+        self.assertEqual((partners.key_account_rule_id, partners.key_account_manager_id),
+                         (self.rule, self.anna))
+        self.assertEqual(self._history(partners).rule_id, self.rule)
+        self.assertEqual(len(self._history(partners).filtered("is_current")), 3)
+        self.rule.unlink()
+        self.assertFalse(partners.key_account_manager_id)
+        self.assertEqual(set(self._history(partners).mapped("end_reason")), {"released"})
