@@ -291,3 +291,30 @@ class TestAssignment(KeyAccountCase):
         self.rule.unlink()
         self.assertFalse(partners.key_account_manager_id)
         self.assertEqual(set(self._history(partners).mapped("end_reason")), {"released"})
+
+    def _hand_over_queries(self, count, mark):
+        """Queries to archive a manager of ``count`` key accounts, flushed."""
+        leaving, taking = (new_test_user(self.env, login=f"{mark}.{n}", groups=USER)
+                           for n in (1, 2))
+        rule = self.Rule.create({
+            "name": mark, "domain": repr([("ref", "=", mark)]),
+            "user_ids": [Command.set(leaving.ids)],
+        })
+        partners = self._customers(count, ref=mark)
+        self._assign()
+        rule.user_ids = [Command.link(taking.id)]
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        leaving.action_archive()
+        self.env.flush_all()
+        queries = self.env.cr.sql_log_count - before
+        self.assertEqual(partners.key_account_manager_id, taking)
+        self.assertEqual(set(self._welcome_calls(partners).filtered("active").mapped("res_name")),
+                         set(partners.mapped("display_name")))
+        return queries
+
+    def test_hand_over_queries_do_not_grow_with_the_key_accounts(self):
+        few = self._hand_over_queries(2, "ka-few")
+        many = self._hand_over_queries(60, "ka-many")
+        self.assertLessEqual(many, few + 3, "no query per key account")
