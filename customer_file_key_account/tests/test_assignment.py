@@ -137,12 +137,30 @@ class TestAssignment(KeyAccountCase):
         self.anna.lang, self.bob.lang = "en_US", "zh_CN"
         self.rule.user_ids = [Command.set((self.anna | self.bob).ids)]
         partners = self._customers(2)
+        # Already following the first customer (notes only): kept as it is.
+        note = self.env.ref("mail.mt_note")
+        partners[0].message_subscribe((self.anna | self.bob).partner_id.ids, note.ids)
         self._assign()
+        todo = self.env.ref("mail.mail_activity_data_todo")
         for partner in partners:
             call = self._welcome_calls(partner)
             self.assertEqual(len(call), 1)
             self.assertEqual(call.user_id, partner.key_account_manager_id)
+            self.assertEqual((call.res_name, call.date_deadline, call.state),
+                             (partner.display_name, todo._get_date_deadline(), "planned"))
             self.assertIn(partner.key_account_manager_id.partner_id, partner.message_partner_ids)
+            self.assertIn(call, partner.activity_ids)
+        self.assertIn("<p>You are now this customer's key account manager",
+                      self._welcome_calls(partners[0] | partners[1]).filtered(
+                          lambda call: call.user_id == self.anna).note)
+        followers = partners.message_follower_ids.filtered(
+            lambda follower: follower.partner_id in (self.anna | self.bob).partner_id
+        )
+        self.assertEqual(len(followers), 3, "no follower twice")
+        self.assertEqual(followers.filtered(lambda f: f.res_id == partners[0].id).subtype_ids,
+                         note)
+        self.assertEqual(followers.filtered(lambda f: f.res_id == partners[1].id).subtype_ids,
+                         self.env["mail.message.subtype"].default_subtypes("res.partner")[0])
         summaries = {call.user_id: call.summary for call in self._welcome_calls(partners)}
         self.assertEqual(summaries, {self.anna: "Welcome call", self.bob: "欢迎电话"})
         self.assertFalse(self.env["mail.message"].search([
