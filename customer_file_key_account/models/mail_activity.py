@@ -6,8 +6,9 @@ class MailActivity(models.Model):
 
     def _compute_res_name(self):
         # Core reads each document's name through its own browse(), one query per
-        # activity: 10,000 welcome calls cost 10,000 queries at the next flush. Reading the
-        # names of each model's documents together first lets core's loop find them cached.
+        # activity at the next flush (a query per customer for activities created on many
+        # customers). Reading the names of each model's documents together first lets core's
+        # loop find them cached.
         for model, activities in self.grouped("res_model").items():
             if model and model in self.env:
                 documents = self.env[model].browse(set(activities.mapped("res_id")) - {0})

@@ -336,3 +336,23 @@ class TestAssignment(KeyAccountCase):
         few = self._hand_over_queries(2, "ka-few")
         many = self._hand_over_queries(60, "ka-many")
         self.assertLessEqual(many, few + 3, "no query per key account")
+
+    def _activity_name_queries(self, count):
+        """Queries to compute the document names of activities on ``count`` customers."""
+        partners = self._customers(count)
+        activities = self.env["mail.activity"].create([{
+            "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+            "res_id": partner.id, "summary": "Call", "user_id": self.anna.id,
+        } for partner in partners])
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.env.add_to_compute(activities._fields["res_name"], activities)
+        before = self.env.cr.sql_log_count
+        activities.flush_recordset(["res_name"])
+        queries = self.env.cr.sql_log_count - before
+        self.assertEqual(activities.mapped("res_name"), partners.mapped("display_name"))
+        return queries
+
+    def test_activity_document_names_are_read_together(self):
+        few, many = self._activity_name_queries(2), self._activity_name_queries(40)
+        self.assertLessEqual(many, few + 1, "no query per activity")
