@@ -137,12 +137,30 @@ class TestAssignment(KeyAccountCase):
         self.anna.lang, self.bob.lang = "en_US", "zh_CN"
         self.rule.user_ids = [Command.set((self.anna | self.bob).ids)]
         partners = self._customers(2)
+        # Already following the first customer (notes only): kept as it is.
+        note = self.env.ref("mail.mt_note")
+        partners[0].message_subscribe((self.anna | self.bob).partner_id.ids, note.ids)
         self._assign()
+        todo = self.env.ref("mail.mail_activity_data_todo")
         for partner in partners:
             call = self._welcome_calls(partner)
             self.assertEqual(len(call), 1)
             self.assertEqual(call.user_id, partner.key_account_manager_id)
+            self.assertEqual((call.res_name, call.date_deadline, call.state),
+                             (partner.display_name, todo._get_date_deadline(), "planned"))
             self.assertIn(partner.key_account_manager_id.partner_id, partner.message_partner_ids)
+            self.assertIn(call, partner.activity_ids)
+        self.assertIn("<p>You are now this customer's key account manager",
+                      self._welcome_calls(partners[0] | partners[1]).filtered(
+                          lambda call: call.user_id == self.anna).note)
+        followers = partners.message_follower_ids.filtered(
+            lambda follower: follower.partner_id in (self.anna | self.bob).partner_id
+        )
+        self.assertEqual(len(followers), 3, "no follower twice")
+        self.assertEqual(followers.filtered(lambda f: f.res_id == partners[0].id).subtype_ids,
+                         note)
+        self.assertEqual(followers.filtered(lambda f: f.res_id == partners[1].id).subtype_ids,
+                         self.env["mail.message.subtype"].default_subtypes("res.partner")[0])
         summaries = {call.user_id: call.summary for call in self._welcome_calls(partners)}
         self.assertEqual(summaries, {self.anna: "Welcome call", self.bob: "欢迎电话"})
         self.assertFalse(self.env["mail.message"].search([
@@ -220,3 +238,121 @@ class TestAssignment(KeyAccountCase):
         self.assertEqual(len(history.filtered("is_current")), 1)
         self.assertEqual(history.filtered("date_to").end_reason, "released")
         self.assertEqual(history.filtered("is_current").manager_id, kept.key_account_manager_id)
+
+    def test_manager_taken_out_of_a_rule_hands_over_at_once(self):
+        partners = self._customers(6)
+        self._assign()
+        annas = partners.filtered(lambda partner: partner.key_account_manager_id == self.anna)
+        others = partners - annas
+        kept = {partner: partner.key_account_manager_id for partner in others}
+        calls_before = self._welcome_calls(partners)
+        self.rule.user_ids = [Command.unlink(self.anna.id)]
+        self.assertFalse(partners.key_account_manager_id & self.anna)
+        self.assertEqual({partner: partner.key_account_manager_id for partner in others}, kept,
+                         "the other managers keep theirs")
+        self.assertEqual(annas.key_account_rule_id, self.rule)
+        new_calls = self._welcome_calls(partners) - calls_before
+        self.assertEqual(sorted(new_calls.mapped("res_id")), sorted(annas.ids))
+        for call in new_calls:
+            self.assertEqual(call.user_id,
+                             self.env["res.partner"].browse(call.res_id).key_account_manager_id)
+        current = self._history(annas).filtered("is_current")
+        self.assertEqual(set(current.mapped("reason")), {"manager_left"})
+        self.assertNotIn(self.anna, current.manager_id)
+        # A team set on the rule takes its managers out too (Carl is not a member).
+        carls = partners.filtered(lambda partner: partner.key_account_manager_id == self.carl)
+        self.assertTrue(carls)
+        self.rule.team_id = self.team
+        self.assertEqual(self.rule.user_ids, self.anna | self.bob)
+        self.assertEqual(carls.key_account_manager_id & self.carl, self.env["res.users"])
+        self.assertEqual(partners.key_account_manager_id, self.anna | self.bob)
+
+    def test_archived_rule_hands_over_or_releases_at_once(self):
+        partners = self._customers(4)
+        first = self.Rule.create({
+            "name": "Marked, Dora's", "sequence": 1, "domain": repr([("ref", "=", MARK)]),
+            "user_ids": [Command.set(new_test_user(self.env, login="ka.dora", groups=USER).ids)],
+        })
+        self._assign()
+        self.assertEqual(partners.key_account_rule_id, first)
+        first.action_archive()
+        # The next rule takes them now, its managers welcome them.
+        self.assertEqual(partners.key_account_rule_id, self.rule)
+        self.assertEqual(len(partners.key_account_manager_id), 3)
+        self.assertEqual(
+            {(call.res_id, call.user_id) for call in self._welcome_calls(partners)
+             if call.user_id != first.user_ids},
+            {(partner.id, partner.key_account_manager_id) for partner in partners},
+        )
+        self.assertEqual(set(self._history(partners).filtered("date_to").mapped("end_reason")),
+                         {"manager_left"})
+        # No rule left for them: released at once, the history kept.
+        self.rule.action_archive()
+        self.assertFalse(partners.key_account_manager_id or partners.key_account_rule_id)
+        self.assertFalse(self._history(partners).filtered("is_current"))
+        self.assertEqual(len(self._history(partners)), 8)
+
+    def test_deleted_rule_hands_over_at_once(self):
+        partners = self._customers(3)
+        first = self.Rule.create({
+            "name": "Marked, Anna's", "sequence": 1, "domain": repr([("ref", "=", MARK)]),
+            "user_ids": [Command.set(self.anna.ids)],
+        })
+        self._assign()
+        self.assertEqual(partners.key_account_manager_id, self.anna)
+        first.unlink()
+        # Anna also manages the next rule's key accounts: she keeps them, under that rule.
+        self.assertEqual((partners.key_account_rule_id, partners.key_account_manager_id),
+                         (self.rule, self.anna))
+        self.assertEqual(self._history(partners).rule_id, self.rule)
+        self.assertEqual(len(self._history(partners).filtered("is_current")), 3)
+        self.rule.unlink()
+        self.assertFalse(partners.key_account_manager_id)
+        self.assertEqual(set(self._history(partners).mapped("end_reason")), {"released"})
+
+    def _hand_over_queries(self, count, mark):
+        """Queries to archive a manager of ``count`` key accounts, flushed."""
+        leaving, taking = (new_test_user(self.env, login=f"{mark}.{n}", groups=USER)
+                           for n in (1, 2))
+        rule = self.Rule.create({
+            "name": mark, "domain": repr([("ref", "=", mark)]),
+            "user_ids": [Command.set(leaving.ids)],
+        })
+        partners = self._customers(count, ref=mark)
+        self._assign()
+        rule.user_ids = [Command.link(taking.id)]
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        leaving.action_archive()
+        self.env.flush_all()
+        queries = self.env.cr.sql_log_count - before
+        self.assertEqual(partners.key_account_manager_id, taking)
+        self.assertEqual(set(self._welcome_calls(partners).filtered("active").mapped("res_name")),
+                         set(partners.mapped("display_name")))
+        return queries
+
+    def test_hand_over_queries_do_not_grow_with_the_key_accounts(self):
+        few = self._hand_over_queries(2, "ka-few")
+        many = self._hand_over_queries(60, "ka-many")
+        self.assertLessEqual(many, few + 3, "no query per key account")
+
+    def _activity_name_queries(self, count):
+        """Queries to compute the document names of activities on ``count`` customers."""
+        partners = self._customers(count)
+        activities = self.env["mail.activity"].create([{
+            "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+            "res_id": partner.id, "summary": "Call", "user_id": self.anna.id,
+        } for partner in partners])
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.env.add_to_compute(activities._fields["res_name"], activities)
+        before = self.env.cr.sql_log_count
+        activities.flush_recordset(["res_name"])
+        queries = self.env.cr.sql_log_count - before
+        self.assertEqual(activities.mapped("res_name"), partners.mapped("display_name"))
+        return queries
+
+    def test_activity_document_names_are_read_together(self):
+        few, many = self._activity_name_queries(2), self._activity_name_queries(40)
+        self.assertLessEqual(many, few + 1, "no query per activity")
