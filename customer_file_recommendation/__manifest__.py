@@ -19,5 +19,10 @@
         "views/sale_order_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "customer_file_recommendation/static/tests/tours/*.js",
+        ],
+    },
     "demo": ["demo/customer_file_recommendation_demo.xml"],
 }

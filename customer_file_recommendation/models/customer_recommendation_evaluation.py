@@ -163,12 +163,13 @@ class CustomerRecommendationEvaluation(models.Model):
         )
         for table, popular_only in (("recommendation_evaluation_co", False),
                                     ("recommendation_evaluation_popular", True)):
-            cr.execute(SQL(
-                "CREATE TEMP TABLE %s ON COMMIT DROP AS %s", SQL.identifier(table),
-                Recommendation._recommendation_query(
-                    config, cutoff, affinity, per_customer, popular_only=popular_only
-                ),
-            ))
+            with Recommendation._staged_recommendations(
+                config, cutoff, affinity, per_customer, popular_only=popular_only
+            ) as recommendations:
+                cr.execute(SQL(
+                    "CREATE TEMP TABLE %s ON COMMIT DROP AS %s", SQL.identifier(table),
+                    recommendations,
+                ))
         cr.execute(SQL(
             """
             WITH bought AS (

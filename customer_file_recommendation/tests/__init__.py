@@ -1,1 +1,2 @@
 from . import test_recommendation
+from . import test_recommendation_tour

@@ -305,3 +305,90 @@ class TestRecommendation(TransactionCase):
         with self.assertRaisesRegex(UserError, "not to the customer"):
             offered[1].with_user(self.salesman).with_context(
                 recommendation_order_id=other_order.id).action_add_to_order()
+
+    # ------------------------------------------------------------------ weekly refresh
+
+    def _stored(self, partners):
+        return {
+            (rec.partner_id.id, rec.product_id.id): (
+                rec.id, rec.rank, rec.score, rec.reason, rec.source_product_id.id,
+            )
+            for rec in self.env["customer.recommendation"].search(
+                [("partner_id", "in", partners.ids)])
+        }
+
+    def test_refresh_keeps_unchanged_rows_and_recomputes_buyers(self):
+        self._plant_history(self.before)
+        Recommendation = self.env["customer.recommendation"]
+        Recommendation._rebuild_company(self.company)
+        bystander, buyer = self.a_only[0], self.a_only[1]
+        before = self._stored(bystander)
+        self.assertEqual(self._recommendations(buyer)[:1].product_id, self.product_b)
+        # Since the last run, one customer bought B.
+        self._buy([(buyer, self.product_b, self.today - timedelta(days=2))])
+        Recommendation._rebuild(self.company)
+        # Nothing changed for the bystander: the very same rows, same ranks and scores.
+        self.assertEqual(self._stored(bystander), before)
+        self.assertNotIn(self.product_b, self._recommendations(buyer).product_id)
+        self.assertEqual(self._recommendations(buyer).mapped("rank"), list(range(1, 11)))
+        # A new customer bought A: they get B first, bought together with A.
+        newcomer = self.env["res.partner"].create({"name": "Reco Newcomer"})
+        self._buy([(newcomer, self.product_a, self.today - timedelta(days=2))])
+        Recommendation._rebuild(self.company)
+        first = self._recommendations(newcomer)[:1]
+        self.assertEqual((first.product_id, first.reason), (self.product_b, "co_purchase"))
+        # Each customer still has one row per recommended product.
+        self.env.cr.execute(
+            "SELECT COUNT(*) FROM (SELECT partner_id, product_id FROM customer_recommendation"
+            " GROUP BY partner_id, product_id HAVING COUNT(*) > 1) twice")
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+
+    def test_refreshed_pairs_rescore_every_customer_in_place(self):
+        self._plant_history(self.before)
+        Recommendation = self.env["customer.recommendation"]
+        Recommendation._rebuild_company(self.company)
+        customer = self.a_only[0]
+        before = self._stored(customer)
+        # Ten more customers bought A and B: B is now bought with A by 40 of 60 buyers.
+        more = self.env["res.partner"].create([
+            {"name": f"Reco More {index}"} for index in range(10)
+        ])
+        self._buy([(partner, product, self.before) for partner in more
+                   for product in (self.product_a, self.product_b)])
+        Recommendation._rebuild_company(self.company)
+        after = self._stored(customer)
+        row_id, rank, score, reason, source = after[customer.id, self.product_b.id]
+        self.assertEqual((rank, reason, source), (1, "co_purchase", self.product_a.id))
+        self.assertAlmostEqual(score, 40 / 60, places=6)
+        # The same recommendation, updated in place with its new score.
+        self.assertEqual(row_id, before[customer.id, self.product_b.id][0])
+        self.assertNotAlmostEqual(before[customer.id, self.product_b.id][2], score, places=6)
+        # Every other customer who bought A is rescored too, not only those who bought since.
+        for partner in self.a_only:
+            first = self._recommendations(partner)[:1]
+            self.assertEqual(first.product_id, self.product_b)
+            self.assertAlmostEqual(first.score, 40 / 60, places=6)
+
+    def test_customers_alike_share_a_list_and_a_stated_preference_gets_its_own(self):
+        self._plant_history(self.before)
+        liking = self.a_only[3]
+        self.env["customer.preference"].create({
+            "partner_id": liking.id, "preference_type": "category",
+            "product_category_id": self.noise_category.id, "strength": 50,
+        })
+        self.env["customer.recommendation"]._rebuild_company(self.company)
+
+        def listed(partner):
+            return [(rec.product_id, rec.reason, round(rec.score, 9))
+                    for rec in self._recommendations(partner)]
+
+        self.assertEqual(listed(self.a_only[0]), listed(self.a_only[2]))
+        self.assertNotEqual(listed(liking), listed(self.a_only[0]))
+        # Same basket, but the noise products come from the liked category, their share
+        # of buyers (40 of 100) raised by half.
+        noise_rows = self._recommendations(liking).filtered(
+            lambda rec: rec.product_id in self.noise)
+        self.assertTrue(noise_rows)
+        self.assertEqual(set(noise_rows.mapped("reason")), {"preferred_category"})
+        for rec in noise_rows:
+            self.assertAlmostEqual(rec.score, 0.4 * 1.5, places=6)
