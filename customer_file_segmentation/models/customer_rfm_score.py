@@ -194,24 +194,23 @@ class CustomerRfmScore(models.Model):
         churn score from ``customer_churn_scored``) as of ``run``; return the partners whose
         row was deleted (when ``every_customer``: those who no longer qualify).
 
-        A stored row is rewritten only when its values differ from the computed ones: most
-        customers change nothing on most days; the table's fill factor keeps room on each
-        page so a rewritten row stays on its page. The churn score alone rewrites a row
-        only when it moves by ``RESCORE_MIN_MOVE`` points or more, as it does an open
+        ``customer_rfm_new`` holds the rows to write: customers whose values differ from
+        their stored row (with the old values the movement and the snapshot need), new
+        customers (no ``score_id``) and, when every customer was evaluated, the stored rows
+        of customers who no longer qualify (``stale``). Most customers change nothing on
+        most days and never leave the comparison; the table's fill factor keeps room on
+        each page so a rewritten row stays on its page. The churn score alone rewrites a
+        row only when it moves by ``RESCORE_MIN_MOVE`` points or more, as it does an open
         warning, in runs over every customer: a day or a refit nudges most probabilities
         by a point or two. A row rewritten for another value, and the rows of a run over
         selected customers, take the current one.
 
-        ``customer_rfm_new`` lists what was written, for the next steps of the run
-        (``res.partner``'s mirror, the snapshot): ``partner_id``, ``score_id`` (empty for
-        a new customer), ``stale`` (a deleted row), the new values (one column per
-        ``SCORE_COLUMNS``), ``old_segment_id``, ``old_value_tier``,
-        ``old_lifecycle_stage``, ``old_monetary`` and ``old_clv_12m``. The old values are
-        kept by runs over selected customers only (the snapshot of such a run adds their
-        changes to the previous one): a run over every customer compares and rewrites its
-        rows in one statement, where a week of age moves every customer's predictions, and
-        keeping what they were would cost a second pass over the million rows.
+        ``customer_rfm_new`` stays for the next steps of the run (``res.partner``'s
+        mirror, the snapshot): ``partner_id``, ``score_id``, ``stale``, the new values
+        (one column per ``SCORE_COLUMNS``), ``old_segment_id``, ``old_value_tier``,
+        ``old_lifecycle_stage``, ``old_monetary`` and ``old_clv_12m``.
         """
+        company_id = config.company_id.id
         columns = [column for column, _value in SCORE_COLUMNS]
         compared = [column for column in columns if column != "churn_score"]
 
@@ -219,165 +218,85 @@ class CustomerRfmScore(models.Model):
             return SQL(", ").join(SQL("%s.%s", SQL.identifier(alias), SQL.identifier(name))
                                   for name in names)
 
-        sql = {
-            "company": config.company_id.id,
-            "today": run.run_date,
-            "columns": SQL(", ").join(SQL.identifier(column) for column in columns),
-            "computed": SQL(
-                """(SELECT scored.partner_id, %(values)s
-                      FROM customer_rfm_scored scored
-                      LEFT JOIN customer_churn_scored churn
-                        ON churn.partner_id = scored.partner_id) new(partner_id, %(names)s)""",
-                values=SQL(", ").join(SQL(value) for _column, value in SCORE_COLUMNS),
-                names=SQL(", ").join(SQL.identifier(column) for column in columns),
-            ),
-            "differs": SQL(
-                """((%(current)s) IS DISTINCT FROM (%(compared)s)
-                    OR (score.churn_score IS NULL) <> (new.churn_score IS NULL)
-                    OR abs(score.churn_score - new.churn_score) >= %(min_move)s)""",
-                current=listed("score", compared), compared=listed("new", compared),
-                min_move=RESCORE_MIN_MOVE if every_customer else 1,
-            ),
-            "new_columns": listed("new", columns),
-        }
         self.env.cr.execute(SQL(
             """
             DROP TABLE IF EXISTS customer_rfm_new;
             CREATE TEMP TABLE customer_rfm_new ON COMMIT DROP AS
-            SELECT partner_id, id AS score_id, FALSE AS stale, %(columns)s,
-                   segment_id AS old_segment_id, value_tier AS old_value_tier,
-                   lifecycle_stage AS old_lifecycle_stage, monetary AS old_monetary,
-                   clv_12m AS old_clv_12m
-              FROM customer_rfm_score WITH NO DATA
+            SELECT COALESCE(new.partner_id, score.partner_id) AS partner_id,
+                   score.id AS score_id, new.partner_id IS NULL AS stale,
+                   %(incoming)s,
+                   %(old)s,
+                   score.monetary AS old_monetary, score.clv_12m AS old_clv_12m
+              FROM (SELECT scored.partner_id AS new_partner_id, %(values)s
+                      FROM customer_rfm_scored scored
+                      LEFT JOIN customer_churn_scored churn
+                        ON churn.partner_id = scored.partner_id) new(partner_id, %(names)s)
+              %(join)s (SELECT * FROM customer_rfm_score WHERE company_id = %(company)s) score
+                ON score.partner_id = new.partner_id
+             WHERE (%(current)s) IS DISTINCT FROM (%(compared)s)
+                OR (score.churn_score IS NULL) <> (new.churn_score IS NULL)
+                OR abs(score.churn_score - new.churn_score) >= %(min_move)s;
+            ANALYZE customer_rfm_new;
             """,
-            **sql,
+            old=SQL(", ").join(
+                SQL("score.%s AS %s", SQL.identifier(column), SQL.identifier(f"old_{column}"))
+                for column, _previous in TRACKED_COLUMNS
+            ),
+            current=listed("score", compared),
+            compared=listed("new", compared),
+            incoming=listed("new", columns),
+            min_move=RESCORE_MIN_MOVE if every_customer else 1,
+            values=SQL(", ").join(SQL(value) for _column, value in SCORE_COLUMNS),
+            names=SQL(", ").join(SQL.identifier(column) for column in columns),
+            join=SQL("FULL JOIN") if every_customer else SQL("LEFT JOIN"),
+            company=company_id,
         ))
-        if every_customer:
-            pruned = self._store_every_score(sql)
-        else:
-            self._store_selected_scores(sql)
-            pruned = []
-        self.env.cr.execute(SQL("ANALYZE customer_rfm_new"))
-        self.invalidate_model()
-        return pruned
-
-    @api.model
-    def _rewrite(self, sql, source):
-        """SQL updating the stored rows from ``source`` (aliased ``new``, with ``score_id``
-        and the ``SCORE_COLUMNS``): the values, the previous segment, tier and stage when
-        they change, and the dates."""
-        return SQL(
+        pruned = [row[0] for row in self.env.execute_query(SQL(
+            """
+            DELETE FROM customer_rfm_score score
+             USING customer_rfm_new new
+             WHERE new.stale AND score.id = new.score_id
+            RETURNING score.partner_id
+            """
+        ))]
+        self.env.cr.execute(SQL(
             """
             UPDATE customer_rfm_score score
                SET %(updates)s, %(previous)s,
                    score_date = %(today)s,
                    segment_changed_date = CASE
-                       WHEN score.segment_id IS DISTINCT FROM new.segment_id
+                       WHEN new.old_segment_id IS DISTINCT FROM new.segment_id
                        THEN %(today)s ELSE score.segment_changed_date END
-              FROM %(source)s
+              FROM customer_rfm_new new
+             WHERE score.id = new.score_id AND NOT new.stale
             """,
             updates=SQL(", ").join(
                 SQL("%s = new.%s", SQL.identifier(column), SQL.identifier(column))
-                for column, _value in SCORE_COLUMNS
+                for column in columns
             ),
             previous=SQL(", ").join(
-                SQL("%(previous)s = CASE WHEN score.%(column)s IS DISTINCT FROM new.%(column)s"
-                    " THEN score.%(column)s ELSE score.%(previous)s END",
-                    previous=SQL.identifier(previous), column=SQL.identifier(column))
+                SQL("%(previous)s = CASE WHEN new.%(old)s IS DISTINCT FROM new.%(column)s"
+                    " THEN new.%(old)s ELSE score.%(previous)s END",
+                    previous=SQL.identifier(previous), old=SQL.identifier(f"old_{column}"),
+                    column=SQL.identifier(column))
                 for column, previous in TRACKED_COLUMNS
             ),
-            today=sql["today"], source=source,
-        )
-
-    @api.model
-    def _store_every_score(self, sql):
-        """Every customer of the company was scored: delete the rows of those who no
-        longer qualify, rewrite the rows that differ while comparing them (one join of the
-        stored rows with the computed ones), insert the new customers; return the
-        partners whose row was deleted. Who is new or gone comes from one join of the ids
-        alone (``customer_rfm_joining``: ``partner_id``, and ``score_id`` of a row to
-        delete, empty for a new customer)."""
-        self.env.cr.execute(SQL(
-            """
-            DROP TABLE IF EXISTS customer_rfm_joining;
-            CREATE TEMP TABLE customer_rfm_joining ON COMMIT DROP AS
-            SELECT COALESCE(scored.partner_id, score.partner_id) AS partner_id,
-                   score.id AS score_id
-              FROM customer_rfm_scored scored
-              FULL JOIN (SELECT id, partner_id FROM customer_rfm_score
-                          WHERE company_id = %(company)s) score
-                ON score.partner_id = scored.partner_id
-             WHERE scored.partner_id IS NULL OR score.id IS NULL;
-            ANALYZE customer_rfm_joining;
-            """,
-            **sql,
+            today=run.run_date,
         ))
-        pruned = [row[0] for row in self.env.execute_query(SQL(
-            """
-            WITH pruned AS (
-                DELETE FROM customer_rfm_score score
-                 USING customer_rfm_joining joining
-                 WHERE score.id = joining.score_id
-                RETURNING score.partner_id, score.id
-            )
-            INSERT INTO customer_rfm_new (partner_id, score_id, stale)
-            SELECT partner_id, id, TRUE FROM pruned
-            RETURNING partner_id
-            """
-        ))]
         self.env.cr.execute(SQL(
             """
-            WITH rewritten AS (
-                %(rewrite)s
-                 WHERE score.company_id = %(company)s AND score.partner_id = new.partner_id
-                   AND %(differs)s
-                RETURNING score.partner_id, score.id, %(new_columns)s
-            )
-            INSERT INTO customer_rfm_new (partner_id, score_id, stale, %(columns)s)
-            SELECT partner_id, id, FALSE, %(columns)s FROM rewritten;
-            WITH inserted AS (
-                INSERT INTO customer_rfm_score (
-                    partner_id, commercial_partner_id, company_id, score_date,
-                    segment_changed_date, %(columns)s)
-                SELECT new.partner_id, new.partner_id, %(company)s, %(today)s, %(today)s,
-                       %(new_columns)s
-                  FROM %(computed)s
-                 WHERE new.partner_id IN (SELECT partner_id FROM customer_rfm_joining
-                                           WHERE score_id IS NULL)
-                RETURNING partner_id, %(columns)s
-            )
-            INSERT INTO customer_rfm_new (partner_id, stale, %(columns)s)
-            SELECT partner_id, FALSE, %(columns)s FROM inserted;
-            """,
-            rewrite=self._rewrite(sql, sql["computed"]),
-            **sql,
-        ))
-        return pruned
-
-    @api.model
-    def _store_selected_scores(self, sql):
-        """Some customers were scored: keep those whose values differ with their old values
-        (``customer_rfm_new``), then rewrite their rows and insert the new customers."""
-        self.env.cr.execute(SQL(
-            """
-            INSERT INTO customer_rfm_new
-            SELECT new.partner_id, score.id, FALSE, %(new_columns)s,
-                   score.segment_id, score.value_tier, score.lifecycle_stage,
-                   score.monetary, score.clv_12m
-              FROM %(computed)s
-              LEFT JOIN customer_rfm_score score
-                ON score.company_id = %(company)s AND score.partner_id = new.partner_id
-             WHERE score.id IS NULL OR %(differs)s;
-            %(rewrite)s
-             WHERE score.id = new.score_id;
             INSERT INTO customer_rfm_score (
                 partner_id, commercial_partner_id, company_id, score_date,
                 segment_changed_date, %(columns)s)
             SELECT new.partner_id, new.partner_id, %(company)s, %(today)s, %(today)s,
-                   %(new_columns)s
+                   %(values)s
               FROM customer_rfm_new new
-             WHERE new.score_id IS NULL;
+             WHERE new.score_id IS NULL
             """,
-            rewrite=self._rewrite(sql, SQL("customer_rfm_new new")),
-            **sql,
+            columns=SQL(", ").join(SQL.identifier(column) for column in columns),
+            values=listed("new", columns),
+            company=company_id,
+            today=run.run_date,
         ))
+        self.invalidate_model()
+        return pruned

@@ -149,12 +149,10 @@ class ResPartner(models.Model):
     def _update_from_scores(self, config, pruned_partner_ids, every_customer):
         """Mirror each customer's main score (the company where they spend most) on the
         partners whose scores changed (``customer_rfm_new``, see
-        ``customer.rfm.score._store_scores``), touching only partners whose values change.
+        ``customer.rfm.score._store_scores``), touching only rows whose values change.
         After a run over every customer, partners left without any score become prospects
         (customers) or nothing."""
-        # A run over every customer keeps no old values (see ``_store_scores``): the
-        # partners' own values tell which moved.
-        moved = SQL("TRUE") if every_customer else SQL(
+        moved = SQL(
             "score_id IS NULL OR (old_segment_id, old_value_tier, old_lifecycle_stage)"
             " IS DISTINCT FROM (segment_id, value_tier, lifecycle_stage)"
         )
