@@ -26,6 +26,12 @@ Prints, in one run on the same rows:
 - the naive way (an ORM loop per customer) on --naive customers against the pipeline's
   incremental mode on the same customers, for the ratio.
 
+With --weekly-run it measures only the weekly job's run, on a copy of the database whose
+scores, warnings and runs are emptied and whose partners are rewritten with their room
+(VACUUM FULL): the yardstick, then the runs two weeks before the load's last day (refit,
+training, first full run ever), a week later (full run) and on the last day (refit,
+training, the weekly job's full run), the last two with the seconds of their statements.
+
 The first figures are taken in a transaction that is rolled back; the runs, on a copy of
 the database that is dropped at the end (each run commits, as the crons do; the naive loop
 is rolled back). The database is left as it was.
@@ -168,14 +174,80 @@ def naive(env, company, partner_ids, today, window_start):
     env.flush_all()
 
 
+def load_average():
+    with open("/proc/loadavg") as loadavg:
+        return " ".join(loadavg.read().split()[:3])
+
+
+def weekly_run(options):
+    """The weekly job's run as bench/README.md measures it (see --weekly-run above)."""
+    from odoo.tools import config
+
+    config.parse_config(["-c", options.config, "--log-level=warn"])
+    with database_copy(options.db) as copy, odoo_env(options.config, copy) as env:
+        from datetime import timedelta
+
+        from dateutil.relativedelta import relativedelta
+        from freezegun import freeze_time
+
+        from odoo import fields
+
+        company = env.company
+        Run = env["customer.rfm.run"]
+        config = env["customer.rfm.config"]._for_company(company)
+        today = fields.Date.context_today(Run)
+        env.cr.execute("TRUNCATE customer_rfm_score, customer_churn_warning CASCADE")
+        env.cr.execute("DELETE FROM customer_rfm_run")
+        env.cr.execute("UPDATE res_partner SET value_tier = NULL, rfm_segment_id = NULL,"
+                       " lifecycle_stage = NULL WHERE lifecycle_stage IS NOT NULL"
+                       " OR value_tier IS NOT NULL")
+        env.cr.commit()
+        env.cr._cnx.autocommit = True  # VACUUM refuses a transaction
+        env.cr.execute("VACUUM FULL res_partner")
+        env.cr.execute("VACUUM ANALYZE res_partner")
+        env.cr._cnx.autocommit = False
+        env.invalidate_all()
+        env["customer.rfm.pipeline"]._reserve_work_mem()
+        window_start = today - relativedelta(months=config.window_months)
+        base_seconds, _rows = timed(env, lambda: baseline(env, company, today, window_start))
+        env.cr.rollback()
+        print(f"baseline (the yardstick): {base_seconds:.1f} s, load {load_average()}",
+              flush=True)
+        start = today - timedelta(days=14)
+        for label, day, refit in (("first full run ever", start, True),
+                                  ("full run a week later", start + timedelta(days=7), False),
+                                  ("the weekly job's full run", today, True)):
+            with freeze_time(day, tick=True):
+                if refit:
+                    seconds, _result = timed(env, lambda day=day: (
+                        Run._fit_churn_model(config, day),
+                        env["customer.churn.model"]._train_and_store(config, day)))
+                    env.cr.commit()
+                    print(f"refit and training as of {day}: {seconds:.1f} s", flush=True)
+                before = load_average()
+                with statement_times() as times:
+                    seconds, run = timed(env, lambda: Run._run_company(company, "full"))
+                    env.cr.commit()
+                print(f"{label} ({day}): {seconds:.1f} s = {seconds / base_seconds:.2f} ×"
+                      f" baseline, {run.warning_count:,} new warnings; load {before} before,"
+                      f" {load_average()} after", flush=True)
+                if day != start:
+                    print_times(times, shown=20)
+
+
 def main():
     arguments = parser(__doc__)
     arguments.add_argument("--naive", type=int, default=10_000)
     arguments.add_argument("--fit", type=int, default=100_000)
     arguments.add_argument("--no-rebuild", action="store_true",
                            help="skip the whole rebuild of the daily summary")
+    arguments.add_argument("--weekly-run", action="store_true",
+                           help="measure only the weekly job's run (see above)")
     options = arguments.parse_args()
     sys.path.insert(0, f"{sys.path[0]}/..")
+    if options.weekly_run:
+        weekly_run(options)
+        return
     with odoo_env(options.config, options.db) as env:
         from datetime import timedelta
 
