@@ -369,6 +369,25 @@ class TestRecommendation(TransactionCase):
             self.assertEqual(first.product_id, self.product_b)
             self.assertAlmostEqual(first.score, 40 / 60, places=6)
 
+    def test_a_score_move_nobody_sees_keeps_the_row(self):
+        self._plant_history(self.before)
+        Recommendation = self.env["customer.recommendation"]
+        Recommendation._rebuild_company(self.company)
+        customer = self.a_only[0]
+        before = self._stored(customer)[customer.id, self.product_b.id]
+        self.assertAlmostEqual(before[2], 30 / 50, places=6)
+        # One more buyer of A and B, one more of A alone: B is bought with A by 31 of 52
+        # (0.596), shown as 0.60 like before.
+        one_pair, one_a = self.env["res.partner"].create([{"name": "Reco Pair 2"},
+                                                          {"name": "Reco A 2"}])
+        self._buy([(one_pair, self.product_a, self.before), (one_pair, self.product_b,
+                                                             self.before),
+                   (one_a, self.product_a, self.before)])
+        Recommendation._rebuild_company(self.company)
+        self.assertEqual(self._stored(customer)[customer.id, self.product_b.id], before)
+        # The new buyer of A alone gets the same recommendation with today's exact score.
+        self.assertAlmostEqual(self._recommendations(one_a)[:1].score, 31 / 52, places=6)
+
     def test_customers_alike_share_a_list_and_a_stated_preference_gets_its_own(self):
         self._plant_history(self.before)
         liking = self.a_only[3]
