@@ -32,6 +32,7 @@ import time
 from _odoo_env import odoo_env, parser
 
 from odoo.fields import Command
+from odoo.tools import SQL
 
 HISTORY_MARK = "BENCH/"
 LINE = "Phones"
@@ -208,7 +209,8 @@ def load_service_history(env, company):
                "(SELECT max(id) FROM customer_service_record))")
     for table in ("res_partner", "customer_owned_product", "customer_service_record",
                   "customer_consent_event"):
-        spent, _result = timed(lambda table=table: cr.execute(f"ANALYZE {table}"))
+        spent, _result = timed(lambda table=table: cr.execute(
+            SQL("ANALYZE %s", SQL.identifier(table))))
         print(f"ANALYZE {table}: {spent:.1f} s", flush=True)
     cr.commit()
 
