@@ -56,11 +56,12 @@ def timed(env, action):
 
 @contextmanager
 def statement_times():
-    """Seconds spent in the statements the cursors run, summed by what each one writes: the
-    first table it creates, inserts into, updates or deletes from (reads count as SELECT)."""
+    """Seconds spent in the statements the cursors run, and the rows they wrote, summed by
+    what each one writes: the first table it creates, inserts into, updates or deletes from
+    (reads count as SELECT, their rows are not counted)."""
     from odoo.sql_db import Cursor
 
-    times = defaultdict(float)
+    times = defaultdict(lambda: [0.0, 0])
     execute = Cursor.execute
 
     def timed_execute(self, query, params=None, log_exceptions=True):
@@ -72,8 +73,10 @@ def statement_times():
             written = re.search(
                 r"\b(CREATE TEMP TABLE|INSERT INTO|UPDATE|DELETE FROM)\s+\"?(\w+)", text
             )
-            times[" ".join(written.groups()) if written else "SELECT"] += \
-                time.perf_counter() - started
+            figures = times[" ".join(written.groups()) if written else "SELECT"]
+            figures[0] += time.perf_counter() - started
+            if written and self.rowcount > 0:
+                figures[1] += self.rowcount
 
     Cursor.execute = timed_execute
     try:
@@ -83,13 +86,14 @@ def statement_times():
 
 
 def print_times(times, shown=12):
-    ranked = sorted(times.items(), key=lambda item: item[1], reverse=True)
-    for what, seconds in ranked[:shown]:
-        print(f"    {seconds:5.2f} s  {what}", flush=True)
+    ranked = sorted(times.items(), key=lambda item: item[1][0], reverse=True)
+    for what, (seconds, rows) in ranked[:shown]:
+        print(f"    {seconds:5.2f} s  {what}" + (f" ({rows:,} rows)" if rows else ""),
+              flush=True)
     rest = ranked[shown:]
     if rest:
-        print(f"    {sum(seconds for _what, seconds in rest):5.2f} s  {len(rest)} other kinds"
-              " of statement", flush=True)
+        print(f"    {sum(seconds for _what, (seconds, _rows) in rest):5.2f} s  {len(rest)}"
+              " other kinds of statement", flush=True)
 
 
 def baseline(env, company, today, window_start, table="customer_purchase_line"):

@@ -157,6 +157,13 @@ class TestChurnWarning(SegmentationCase):
         self.env.invalidate_all()
         self.assertEqual(score.churn_score, 95)
 
+    def test_warning_pages_keep_room_for_the_runs_rewrites(self):
+        """A weekly run rewrites about half of the open warnings: with half of each page
+        free the new row versions stay on their page (HOT updates, no index written)."""
+        options = self.env.execute_query(SQL(
+            "SELECT reloptions FROM pg_class WHERE relname = 'customer_churn_warning'"))[0][0]
+        self.assertIn("fillfactor=50", options or [])
+
     def test_evaluating_a_customer_measures_the_signals_again(self):
         self._run()
         warning = self._warnings(self.sandra)
