@@ -58,7 +58,8 @@ def timed(env, action):
 def statement_times():
     """Seconds spent in the statements the cursors run, and the rows they wrote, summed by
     what each one writes: the first table it creates, inserts into, updates or deletes from
-    (reads count as SELECT, their rows are not counted)."""
+    (reads count as SELECT, their rows are not counted). A call of several statements
+    reports the rows of its last one only: none when it ends with ``ANALYZE``."""
     from odoo.sql_db import Cursor
 
     times = defaultdict(lambda: [0.0, 0])

@@ -164,6 +164,20 @@ class TestChurnWarning(SegmentationCase):
             "SELECT reloptions FROM pg_class WHERE relname = 'customer_churn_warning'"))[0][0]
         self.assertIn("fillfactor=50", options or [])
 
+    def test_the_reasons_give_back_the_jit_settings(self):
+        """The reasons' statements run without JIT optimisation; the rest of the transaction
+        gets the settings back (a run and the caller's next queries share it)."""
+        def settings():
+            return [self.env.execute_query(SQL("SHOW %s", SQL.identifier(name)))[0][0]
+                    for name in ("jit_optimize_above_cost", "jit_inline_above_cost")]
+
+        before = settings()
+        self._run()
+        self.assertTrue(self.env["customer.churn.signal"].search_count(
+            [("warning_id.partner_id", "=", self.sandra.id)]), "the reasons were measured")
+        self.assertEqual(settings(), before)
+        self.assertNotIn("-1", before)
+
     def test_evaluating_a_customer_measures_the_signals_again(self):
         self._run()
         warning = self._warnings(self.sandra)
