@@ -17,8 +17,8 @@ Prints, in one run on the same rows:
   load's last purchase day, so that each week brings the load's purchases of that week;
 - an incremental run after 1,000 new orders;
 - the nightly job the day after (incremental, then a churn run over every customer);
-- the weekly job a week after that (the load's last day): a refit, the training, then a
-  full run (every prediction changes);
+- the weekly job a week after that (the load's last day): the training, a refit, then a
+  full run that starts from the ledger aggregated for the refit (every prediction changes);
 - on a database scored before, the first full run ever on emptied score and warning tables
   (what the first weekly job costs on a loaded database);
 - where the full runs again the same day, a week later and in the weekly job spend their
@@ -28,9 +28,11 @@ Prints, in one run on the same rows:
 
 With --weekly-run it measures only the weekly job's run, on a copy of the database whose
 scores, warnings and runs are emptied and whose partners are rewritten with their room
-(VACUUM FULL): the yardstick, then the runs two weeks before the load's last day (refit,
-training, first full run ever), a week later (full run) and on the last day (refit,
-training, the weekly job's full run), the last two with the seconds of their statements.
+(VACUUM FULL): the yardstick, then the runs two weeks before the load's last day (the
+weekly job: training, refit, first full run ever), a week later (full run) and on the last
+day (the weekly job: training, refit, full run), the last two with the seconds of their
+statements. The weekly job's full run starts from the ledger aggregated for the refit, in
+the same transaction; the full run a week later aggregates it itself.
 
 The first figures are taken in a transaction that is rolled back; the runs, on a copy of
 the database that is dropped at the end (each run commits, as the crons do; the naive loop
@@ -223,15 +225,16 @@ def weekly_run(options):
                                   ("full run a week later", start + timedelta(days=7), False),
                                   ("the weekly job's full run", today, True)):
             with freeze_time(day, tick=True):
+                refitted = False
                 if refit:
-                    seconds, _result = timed(env, lambda day=day: (
-                        Run._fit_churn_model(config, day),
-                        env["customer.churn.model"]._train_and_store(config, day)))
-                    env.cr.commit()
+                    # As the weekly job does it: in the run's transaction, which starts from
+                    # the ledger aggregated for the fit.
+                    seconds, refitted = timed(env, lambda day=day: Run._refit(config, day))
                     print(f"refit and training as of {day}: {seconds:.1f} s", flush=True)
                 before = load_average()
                 with statement_times() as times:
-                    seconds, run = timed(env, lambda: Run._run_company(company, "full"))
+                    seconds, run = timed(env, lambda refitted=refitted: Run._run_company(
+                        company, "full", base_built=refitted))
                     env.cr.commit()
                 print(f"{label} ({day}): {seconds:.1f} s = {seconds / base_seconds:.2f} ×"
                       f" baseline, {run.warning_count:,} new warnings; load {before} before,"
@@ -396,19 +399,19 @@ def main():
             run = Run.search([("company_id", "=", company.id)], limit=1)
             reported("the nightly job the day after (incremental, then churn run)", run,
                      seconds)
-        # The weekly job itself a week after that (the load's last day): refit, training,
-        # then a full run against the new parameters and model (every prediction changes).
+        # The weekly job itself a week after that (the load's last day): training, refit,
+        # then a full run against the new parameters and model (every prediction changes),
+        # in one transaction as the job runs them.
         with freeze_time(today, tick=True):
-            fit_seconds, _result = timed(env, lambda: Run._fit_churn_model(config, today))
-            env.cr.commit()
             train_seconds, _result = timed(
-                env, lambda: env["customer.churn.model"]._train_and_store(config, today)
+                env, lambda: Run._try_train_churn_model(config, today)
             )
-            env.cr.commit()
+            fit_seconds, refitted = timed(env, lambda: Run._try_fit_churn_model(config, today))
             with statement_times() as weekly:
-                seconds, run = timed(env, lambda: Run._run_company(company, "full"))
-            print(f"the weekly job a week after that: refit {fit_seconds:.1f} s, training"
-                  f" {train_seconds:.1f} s, then", end=" ")
+                seconds, run = timed(env, lambda: Run._run_company(company, "full",
+                                                                   base_built=refitted))
+            print(f"the weekly job a week after that: training {train_seconds:.1f} s, refit"
+                  f" {fit_seconds:.1f} s, then", end=" ")
             reported("full run", run, seconds)
             print_times(weekly)
         if scores or warnings:

@@ -48,6 +48,11 @@ CHURN_FEATURES = [
 ]
 
 
+def term_column(code):
+    """The column of ``customer_churn_scored`` that keeps the model's term of a feature."""
+    return SQL.identifier(f"term_{code}")
+
+
 class CustomerChurnEvaluation(models.AbstractModel):
     """The churn probability of each customer the pipeline scored, whether a warning opens
     for them, and the reasons of the warnings with their contribution to the probability.
@@ -69,7 +74,9 @@ class CustomerChurnEvaluation(models.AbstractModel):
                                   ``probability`` (of no purchase within the horizon),
                                   ``score`` (the probability in percent) and
                                   ``qualifies`` (a warning opens by the company's rule),
-                                  for every customer not churned
+                                  for every customer not churned; with a logistic model,
+                                  ``term_<code>`` per feature of the model: its term of
+                                  the log-odds (what the reasons are measured from)
     ``customer_churn_keys``       ``_score_churn`` (with ``with_signals``): the customers
                                   who qualify or have an open warning, ``partner_id`` and
                                   ``signal_key``: the ids of the types of their reasons
@@ -233,7 +240,8 @@ class CustomerChurnEvaluation(models.AbstractModel):
         )
         terms = self._model_terms(model, features)
         if model:
-            logit = SQL(" + ").join([float8(model["intercept"])] + [sql for _c, sql in terms])
+            logit = SQL(" + ").join([float8(model["intercept"])] + [
+                SQL("s.%s", term_column(code)) for code, _sql in terms])
             probability = SQL("1 / (1 + EXP(-LEAST(700, GREATEST(-700, s.logit))))")
         else:
             # BG/NBD's probability of no purchase; without it, the overdue heuristic: alive
@@ -246,17 +254,27 @@ class CustomerChurnEvaluation(models.AbstractModel):
                 overdue=features["overdue"][1], horizon=float8(horizon),
             )
         # Each level computes once what the next reads several times (``OFFSET 0`` keeps
-        # PostgreSQL from folding the levels and computing the log-odds again at every use).
+        # PostgreSQL from folding the levels and computing the terms and the log-odds again
+        # at every use). The terms are kept: the reasons are the terms that raise the
+        # probability.
+        term_columns = SQL("").join(
+            SQL(", s.%s", term_column(code)) for code, _sql in terms)
         evaluated = SQL(
             """(SELECT s.partner_id, s.logit, s.clv, %(probability)s AS probability
-                  FROM (SELECT s.partner_id, s.clv, s.p_none_h, s.reference_rhythm, s.as_of,
-                               s.last_date, (%(logit)s)::float8 AS logit
-                          FROM customer_rfm_scored s
-                          LEFT JOIN customer_churn_hook_pivot h ON h.partner_id = s.partner_id
-                         WHERE s.lifecycle_stage <> 'churned'
+                       %(term_columns)s
+                  FROM (SELECT s.*, (%(logit)s)::float8 AS logit
+                          FROM (SELECT s.partner_id, s.clv, s.p_none_h, s.reference_rhythm,
+                                       s.as_of, s.last_date %(terms)s
+                                  FROM customer_rfm_scored s
+                                  LEFT JOIN customer_churn_hook_pivot h
+                                    ON h.partner_id = s.partner_id
+                                 WHERE s.lifecycle_stage <> 'churned'
+                                OFFSET 0) s
                         OFFSET 0) s
                 OFFSET 0) p""",
-            logit=logit, probability=probability,
+            logit=logit, probability=probability, term_columns=term_columns,
+            terms=SQL("").join(SQL(", (%s)::float8 AS %s", sql, term_column(code))
+                               for code, sql in terms),
         )
         rule = config.warning_rule
         if rule == "top_percent":
@@ -281,11 +299,12 @@ class CustomerChurnEvaluation(models.AbstractModel):
             CREATE TEMP TABLE customer_churn_scored ON COMMIT DROP AS
             SELECT p.partner_id, p.logit, p.probability,
                    LEAST(100, GREATEST(0, ROUND(100 * p.probability)))::int AS score,
-                   %(qualifies)s AS qualifies
+                   %(qualifies)s AS qualifies %(term_columns)s
               FROM %(evaluated)s;
             ANALYZE customer_churn_scored;
             """,
             qualifies=qualifies, evaluated=evaluated,
+            term_columns=SQL("").join(SQL(", p.%s", term_column(code)) for code, _sql in terms),
         ))
         if not with_signals:
             return
@@ -381,9 +400,9 @@ class CustomerChurnEvaluation(models.AbstractModel):
                 (types[code], SQL(
                     """CASE WHEN %(term)s > 0 THEN ROUND(100 * (p.probability
                            - 1 / (1 + EXP(-LEAST(700, GREATEST(-700, p.logit - %(term)s))))))::int
-                       ELSE 0 END""", term=sql,
+                       ELSE 0 END""", term=SQL("p.%s", term_column(code)),
                 ), features[code][1], None)
-                for code, sql in terms if code in types
+                for code, _sql in terms if code in types
             ]
         else:
             overdue = features["overdue"][1]
@@ -407,14 +426,19 @@ class CustomerChurnEvaluation(models.AbstractModel):
                             SQL.identifier(f"value_{index}"))]
             if condition is not None:
                 columns.append(SQL("%s AS %s", condition, SQL.identifier(f"fires_{index}")))
+        # The model's points read its terms in ``customer_churn_scored``; the values shown,
+        # and the rules without a model, read the customer's figures.
         measured = SQL(
             """(SELECT p.partner_id, %(columns)s
                   FROM customer_churn_scored p
-                  JOIN customer_rfm_scored s ON s.partner_id = p.partner_id
-                  LEFT JOIN customer_churn_hook_pivot h ON h.partner_id = p.partner_id
+                  %(figures)s
                  WHERE %(who)s
                 OFFSET 0) r""",
             columns=SQL(", ").join(columns), who=who,
+            figures=SQL(
+                """JOIN customer_rfm_scored s ON s.partner_id = p.partner_id
+                   LEFT JOIN customer_churn_hook_pivot h ON h.partner_id = p.partner_id"""
+            ) if with_values or not model else SQL(),
         )
 
         def column(kind, index):

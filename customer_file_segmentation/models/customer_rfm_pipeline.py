@@ -144,6 +144,21 @@ class CustomerRfmPipeline(models.AbstractModel):
         return self.env.execute_query(SQL("SELECT COUNT(*) FROM customer_rfm_base"))[0][0]
 
     @api.model
+    def _base_size(self, as_of):
+        """The size of ``customer_rfm_base`` when this transaction holds it as of
+        ``as_of``, else ``None``. Only a caller that knows the table was built for every
+        customer of the company (and the ledger not written since) may start from it."""
+        if not self.env.execute_query(SQL("SELECT to_regclass('pg_temp.customer_rfm_base')"))[0][0]:
+            return None
+        count, built_as_of = self.env.execute_query(SQL(
+            "SELECT COUNT(*), MIN(as_of) FROM customer_rfm_base"
+        ))[0]
+        if built_as_of != as_of:
+            return None
+        self._reserve_work_mem()
+        return count
+
+    @api.model
     def _reserve_work_mem(self):
         """The pipeline hashes and sorts every customer of the company several times: at
         least 256 MB for each of those, until the transaction ends, keeps them in memory

@@ -86,13 +86,16 @@ class CustomerRfmRun(models.Model):
     # ------------------------------------------------------------------ entry points
 
     @api.model
-    def _run_company(self, company, mode, partner_ids=None):
+    def _run_company(self, company, mode, partner_ids=None, base_built=False):
         """Score one company; ``partner_ids`` restricts incremental and churn runs.
 
         Full runs score against fresh limits (quintiles or the configured thresholds);
         incremental runs (customers with new purchases) and churn runs (every customer, to
         age recency, stages, predictions and warnings) score against the limits of the last
         full run, so a customer's scores only move when the customer does.
+
+        ``base_built``: this transaction has just aggregated the ledger of every customer as
+        of today (``_refit``), and the run starts from that aggregation when it is there.
         """
         config = self.env["customer.rfm.config"]._for_company(company)
         self._lock_company(company)
@@ -113,7 +116,9 @@ class CustomerRfmRun(models.Model):
             "changes_since": changes_since, "is_partial": is_partial,
         })
         pipeline = self.env["customer.rfm.pipeline"]
-        count = pipeline._build_base(config, today, partner_ids)
+        count = pipeline._base_size(today) if base_built and partner_ids is None else None
+        if count is None:
+            count = pipeline._build_base(config, today, partner_ids)
         if mode != "full" and config.scoring_method == "quintile":
             bounds = config.last_full_run_id.boundaries
         else:
@@ -217,18 +222,27 @@ class CustomerRfmRun(models.Model):
                 _logger.info("Scoring of %s skipped: another run is under way.",
                              company.name)
                 continue
+            refitted = False
             for step in steps:
                 if step == "fit":
-                    self._try_fit_churn_model(config, today)
-                    self._try_train_churn_model(config, today)
+                    refitted = self._refit(config, today)
                 elif step not in done:
-                    self._run_company(company, step)
+                    self._run_company(company, step, base_built=refitted)
             if in_cron:
                 remaining_time = self.env["ir.cron"]._commit_progress(
                     1, remaining=len(companies) - index - 1
                 )
                 if remaining_time <= 0:
                     break
+
+    @api.model
+    def _refit(self, config, as_of):
+        """The weekly job's refit: the churn probability trained on the company's past, then
+        BG/NBD and Gamma-Gamma fitted as of ``as_of``, in that order, so that the ledger
+        aggregated for the fit (``customer_rfm_base``) is left for the full run that
+        follows in the same transaction. Returns whether the fit succeeded."""
+        self._try_train_churn_model(config, as_of)
+        return self._try_fit_churn_model(config, as_of)
 
     @api.model
     def _try_train_churn_model(self, config, until):

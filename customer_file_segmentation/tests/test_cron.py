@@ -1,3 +1,7 @@
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
 from odoo.tests import tagged
 
 from .common import SegmentationCase
@@ -46,3 +50,36 @@ class TestSegmentationCrons(SegmentationCase):
             cron = self.env.ref(xmlid)
             self.assertTrue(cron.active)
             self.assertIn(method, cron.code)
+
+    def _stored_scores(self):
+        return self.env["customer.rfm.score"].search_read(
+            [("company_id", "=", self.company.id)],
+            ["partner_id", "r_score", "f_score", "m_score", "lifecycle_stage",
+             "probability_alive", "clv_12m", "churn_score"],
+            order="partner_id",
+        )
+
+    def test_weekly_run_starts_from_the_ledger_aggregated_for_the_refit(self):
+        Pipeline = type(self.env["customer.rfm.pipeline"])
+        today = fields.Date.context_today(self.env.user)
+        with patch.object(Pipeline, "_build_base", autospec=True,
+                          side_effect=Pipeline._build_base) as build:
+            self.env["customer.rfm.run"]._cron_weekly()
+        self.assertEqual([call.args[2] for call in build.call_args_list].count(today), 1,
+                         "the refit aggregates the ledger as of today, the run reuses it")
+        weekly = self._stored_scores()
+        self.assertEqual(len(weekly), 12)
+        # A run that aggregates the ledger itself finds nothing to change.
+        self.env["customer.rfm.run"]._run_company(self.company, "full")
+        self.assertEqual(self._stored_scores(), weekly)
+
+    def test_an_aggregation_of_another_day_is_not_reused(self):
+        pipeline = self.env["customer.rfm.pipeline"]
+        today = fields.Date.context_today(self.env.user)
+        count = pipeline._build_base(self.config, today - timedelta(days=1))
+        self.assertEqual(count, 12)
+        self.assertIsNone(pipeline._base_size(today))
+        self.assertEqual(pipeline._base_size(today - timedelta(days=1)), 12)
+        run = self.env["customer.rfm.run"]._run_company(self.company, "full", base_built=True)
+        self.assertEqual(run.customer_count, 12)
+        self.assertEqual(pipeline._base_size(today), 12, "the run aggregated as of today")
