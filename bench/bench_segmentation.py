@@ -225,16 +225,16 @@ def weekly_run(options):
                                   ("full run a week later", start + timedelta(days=7), False),
                                   ("the weekly job's full run", today, True)):
             with freeze_time(day, tick=True):
-                refitted = False
+                refitted_since = None
                 if refit:
                     # As the weekly job does it: in the run's transaction, which starts from
                     # the ledger aggregated for the fit.
-                    seconds, refitted = timed(env, lambda day=day: Run._refit(config, day))
+                    seconds, refitted_since = timed(env, lambda day=day: Run._refit(config, day))
                     print(f"refit and training as of {day}: {seconds:.1f} s", flush=True)
                 before = load_average()
                 with statement_times() as times:
-                    seconds, run = timed(env, lambda refitted=refitted: Run._run_company(
-                        company, "full", base_built=refitted))
+                    seconds, run = timed(env, lambda since=refitted_since: Run._run_company(
+                        company, "full", refitted_since=since))
                     env.cr.commit()
                 print(f"{label} ({day}): {seconds:.1f} s = {seconds / base_seconds:.2f} ×"
                       f" baseline, {run.warning_count:,} new warnings; load {before} before,"
@@ -403,15 +403,12 @@ def main():
         # then a full run against the new parameters and model (every prediction changes),
         # in one transaction as the job runs them.
         with freeze_time(today, tick=True):
-            train_seconds, _result = timed(
-                env, lambda: Run._try_train_churn_model(config, today)
-            )
-            fit_seconds, refitted = timed(env, lambda: Run._try_fit_churn_model(config, today))
+            refit_seconds, refitted_since = timed(env, lambda: Run._refit(config, today))
             with statement_times() as weekly:
-                seconds, run = timed(env, lambda: Run._run_company(company, "full",
-                                                                   base_built=refitted))
-            print(f"the weekly job a week after that: training {train_seconds:.1f} s, refit"
-                  f" {fit_seconds:.1f} s, then", end=" ")
+                seconds, run = timed(env, lambda: Run._run_company(
+                    company, "full", refitted_since=refitted_since))
+            print(f"the weekly job a week after that: training and refit {refit_seconds:.1f} s,"
+                  " then", end=" ")
             reported("full run", run, seconds)
             print_times(weekly)
         if scores or warnings:

@@ -86,7 +86,7 @@ class CustomerRfmRun(models.Model):
     # ------------------------------------------------------------------ entry points
 
     @api.model
-    def _run_company(self, company, mode, partner_ids=None, base_built=False):
+    def _run_company(self, company, mode, partner_ids=None, refitted_since=None):
         """Score one company; ``partner_ids`` restricts incremental and churn runs.
 
         Full runs score against fresh limits (quintiles or the configured thresholds);
@@ -94,8 +94,9 @@ class CustomerRfmRun(models.Model):
         age recency, stages, predictions and warnings) score against the limits of the last
         full run, so a customer's scores only move when the customer does.
 
-        ``base_built``: this transaction has just aggregated the ledger of every customer as
-        of today (``_refit``), and the run starts from that aggregation when it is there.
+        ``refitted_since``: this transaction has just aggregated the ledger of every
+        customer as of today for the refit (``_refit`` returns when the oldest transaction
+        under way then started); the run starts from that aggregation when it is there.
         """
         config = self.env["customer.rfm.config"]._for_company(company)
         self._lock_company(company)
@@ -110,13 +111,16 @@ class CustomerRfmRun(models.Model):
             partner_ids = self._changed_partner_ids(config)
         self.env.flush_all()
         changes_since = self._oldest_transaction_start()
+        pipeline = self.env["customer.rfm.pipeline"]
+        count = pipeline._base_size(today) if refitted_since and partner_ids is None else None
+        if count is not None:
+            # The lines the refit's aggregation could not see are new to the next run.
+            changes_since = refitted_since
         previous_run = self.sudo().search([("company_id", "=", company.id)], limit=1)
         run = self.sudo().create({
             "company_id": company.id, "mode": mode, "run_date": today,
             "changes_since": changes_since, "is_partial": is_partial,
         })
-        pipeline = self.env["customer.rfm.pipeline"]
-        count = pipeline._base_size(today) if base_built and partner_ids is None else None
         if count is None:
             count = pipeline._build_base(config, today, partner_ids)
         if mode != "full" and config.scoring_method == "quintile":
@@ -222,12 +226,12 @@ class CustomerRfmRun(models.Model):
                 _logger.info("Scoring of %s skipped: another run is under way.",
                              company.name)
                 continue
-            refitted = False
+            refitted_since = None
             for step in steps:
                 if step == "fit":
-                    refitted = self._refit(config, today)
+                    refitted_since = self._refit(config, today)
                 elif step not in done:
-                    self._run_company(company, step, base_built=refitted)
+                    self._run_company(company, step, refitted_since=refitted_since)
             if in_cron:
                 remaining_time = self.env["ir.cron"]._commit_progress(
                     1, remaining=len(companies) - index - 1
@@ -240,9 +244,13 @@ class CustomerRfmRun(models.Model):
         """The weekly job's refit: the churn probability trained on the company's past, then
         BG/NBD and Gamma-Gamma fitted as of ``as_of``, in that order, so that the ledger
         aggregated for the fit (``customer_rfm_base``) is left for the full run that
-        follows in the same transaction. Returns whether the fit succeeded."""
+        follows in the same transaction. Returns, when the fit succeeded, the start of the
+        oldest transaction under way as it aggregated the ledger (see
+        ``_oldest_transaction_start``)."""
         self._try_train_churn_model(config, as_of)
-        return self._try_fit_churn_model(config, as_of)
+        self.env.flush_all()
+        since = self._oldest_transaction_start()
+        return since if self._try_fit_churn_model(config, as_of) else None
 
     @api.model
     def _try_train_churn_model(self, config, until):

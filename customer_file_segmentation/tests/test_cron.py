@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 from unittest.mock import patch
 
 from odoo import fields
@@ -61,12 +61,20 @@ class TestSegmentationCrons(SegmentationCase):
 
     def test_weekly_run_starts_from_the_ledger_aggregated_for_the_refit(self):
         Pipeline = type(self.env["customer.rfm.pipeline"])
+        Run = self.env["customer.rfm.run"]
         today = fields.Date.context_today(self.env.user)
+        # The oldest transaction under way, as each call finds it: one ends meanwhile.
+        starts = iter(datetime(2026, 1, 1, 8, minute) for minute in range(10))
         with patch.object(Pipeline, "_build_base", autospec=True,
-                          side_effect=Pipeline._build_base) as build:
-            self.env["customer.rfm.run"]._cron_weekly()
+                          side_effect=Pipeline._build_base) as build, \
+                patch.object(type(Run), "_oldest_transaction_start", autospec=True,
+                             side_effect=lambda _run: next(starts)):
+            Run._cron_weekly()
         self.assertEqual([call.args[2] for call in build.call_args_list].count(today), 1,
                          "the refit aggregates the ledger as of today, the run reuses it")
+        run = Run.search([("company_id", "=", self.company.id)], limit=1)
+        self.assertEqual(run.changes_since, datetime(2026, 1, 1, 8, 0),
+                         "lines committed after the refit's aggregation are new to the next run")
         weekly = self._stored_scores()
         self.assertEqual(len(weekly), 12)
         # A run that aggregates the ledger itself finds nothing to change.
@@ -80,6 +88,8 @@ class TestSegmentationCrons(SegmentationCase):
         self.assertEqual(count, 12)
         self.assertIsNone(pipeline._base_size(today))
         self.assertEqual(pipeline._base_size(today - timedelta(days=1)), 12)
-        run = self.env["customer.rfm.run"]._run_company(self.company, "full", base_built=True)
+        run = self.env["customer.rfm.run"]._run_company(
+            self.company, "full", refitted_since=datetime(2026, 1, 1, 8, 0))
         self.assertEqual(run.customer_count, 12)
         self.assertEqual(pipeline._base_size(today), 12, "the run aggregated as of today")
+        self.assertGreater(run.changes_since, datetime(2026, 1, 1, 8, 0))
