@@ -74,9 +74,10 @@ class CustomerChurnEvaluation(models.AbstractModel):
                                   ``probability`` (of no purchase within the horizon),
                                   ``score`` (the probability in percent) and
                                   ``qualifies`` (a warning opens by the company's rule),
-                                  for every customer not churned; with a logistic model,
-                                  ``term_<code>`` per feature of the model: its term of
-                                  the log-odds (what the reasons are measured from)
+                                  for every customer not churned; with a logistic model
+                                  and the signals, ``term_<code>`` per feature of the
+                                  model: its term of the log-odds (what the reasons are
+                                  measured from)
     ``customer_churn_keys``       ``_score_churn`` (with ``with_signals``): the customers
                                   who qualify or have an open warning, ``partner_id`` and
                                   ``signal_key``: the ids of the types of their reasons
@@ -304,7 +305,8 @@ class CustomerChurnEvaluation(models.AbstractModel):
             ANALYZE customer_churn_scored;
             """,
             qualifies=qualifies, evaluated=evaluated,
-            term_columns=SQL("").join(SQL(", p.%s", term_column(code)) for code, _sql in terms),
+            term_columns=SQL("").join(SQL(", p.%s", term_column(code)) for code, _sql in terms)
+            if with_signals else SQL(),
         ))
         if not with_signals:
             return
