@@ -153,10 +153,8 @@ class CustomerRfmPipeline(models.AbstractModel):
         count, built_as_of = self.env.execute_query(SQL(
             "SELECT COUNT(*), MIN(as_of) FROM customer_rfm_base"
         ))[0]
-        if built_as_of != as_of:
-            return None
-        self._reserve_work_mem()
-        return count
+        # Its memory was reserved for the transaction when it was built.
+        return count if built_as_of == as_of else None
 
     @api.model
     def _reserve_work_mem(self):
