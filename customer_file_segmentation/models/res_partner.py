@@ -156,9 +156,8 @@ class ResPartner(models.Model):
             "score_id IS NULL OR (old_segment_id, old_value_tier, old_lifecycle_stage)"
             " IS DISTINCT FROM (segment_id, value_tier, lifecycle_stage)"
         )
-        several_companies = bool(self.env["customer.rfm.run"].sudo().search_count(
-            [("company_id", "!=", config.company_id.id)], limit=1))
-        if several_companies:
+        if self.env["customer.rfm.run"].sudo().search_count(
+                [("company_id", "!=", config.company_id.id)], limit=1):
             # Spending decides the main company: a change of spend may change it.
             main = SQL(
                 """
@@ -179,11 +178,6 @@ class ResPartner(models.Model):
                 "  FROM customer_rfm_new WHERE NOT stale AND (%s)",
                 moved,
             )
-            # The partners whose values moved are looked up one by one by their id:
-            # PostgreSQL cannot estimate how few of the compared customers moved (a week
-            # later 171,000 of a million) and would hash every partner (0.75 s more).
-            self.env.cr.execute(SQL(
-                "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"))
         self.env.cr.execute(SQL(
             """
             UPDATE res_partner partner
@@ -197,8 +191,6 @@ class ResPartner(models.Model):
             """,
             main,
         ))
-        if not several_companies:
-            self.env.cr.execute(SQL("RESET enable_hashjoin; RESET enable_mergejoin"))
         if not every_customer:
             self.invalidate_model(["value_tier", "rfm_segment_id",
                                                       "lifecycle_stage"])

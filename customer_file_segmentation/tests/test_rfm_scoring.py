@@ -1,6 +1,5 @@
 from odoo.fields import Command
 from odoo.tests import tagged
-from odoo.tools import SQL
 
 from .common import SegmentationCase
 
@@ -114,18 +113,6 @@ class TestRfmScoring(SegmentationCase):
         self.assertFalse(self._score(self.hank))
         self.assertEqual(self.frank.lifecycle_stage, "prospect")
         self.assertFalse(self.frank.value_tier)
-
-    def test_the_partner_mirror_gives_back_the_join_settings(self):
-        """The partners whose scores moved are looked up by their id (hash and merge joins
-        off for that statement); the rest of the transaction gets the settings back."""
-        def settings():
-            return [self.env.execute_query(SQL("SHOW %s", SQL.identifier(name)))[0][0]
-                    for name in ("enable_hashjoin", "enable_mergejoin")]
-
-        self._run()
-        self.assertEqual(self.alice.rfm_segment_id,
-                         self.env.ref("customer_file_segmentation.segment_loyal"))
-        self.assertEqual(settings(), ["on", "on"])
 
     def test_each_company_scores_its_own_purchases(self):
         self._run()
